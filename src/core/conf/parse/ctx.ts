@@ -1,0 +1,117 @@
+// A cursor over one XML element that knows its XPath (for error messages) and records which
+// attributes and children the parser consumed, so `validate` can reject everything else.
+import type { XmlEl } from "../xml.ts";
+import { errors } from "../../errors.ts";
+
+export class Ctx {
+  private usedAttrs = new Set<string>();
+  private usedKids = new Set<XmlEl>();
+  private kids: Ctx[] | undefined;
+
+  constructor(
+    readonly el: XmlEl,
+    readonly path: string,
+    readonly opts: { validate: boolean },
+  ) {}
+
+  get name(): string {
+    return this.el.name;
+  }
+
+  /** An attribute's value (entities decoded), or undefined. */
+  attr(name: string): string | undefined {
+    this.usedAttrs.add(name);
+    return this.el.attrs[name];
+  }
+
+  /** Text content, trimmed of nothing (libvirt keeps it as written). */
+  text(): string | undefined {
+    return this.el.text;
+  }
+
+  private children(): Ctx[] {
+    if (!this.kids) {
+      const count = new Map<string, number>();
+      for (const c of this.el.children) count.set(c.name, (count.get(c.name) ?? 0) + 1);
+      const idx = new Map<string, number>();
+      this.kids = this.el.children.map((c) => {
+        const n = (idx.get(c.name) ?? 0) + 1;
+        idx.set(c.name, n);
+        // libxml2's xmlGetNodePath: index only when the name repeats among siblings.
+        const p = `${this.path}/${c.name}${count.get(c.name)! > 1 ? `[${n}]` : ""}`;
+        return new Ctx(c, p, this.opts);
+      });
+    }
+    return this.kids;
+  }
+
+  /** First child with this name (marked used). */
+  child(name: string): Ctx | undefined {
+    const c = this.children().find((k) => k.el.name === name);
+    if (c) this.usedKids.add(c.el);
+    return c;
+  }
+
+  /** All children with this name (marked used). */
+  all(name: string): Ctx[] {
+    const r = this.children().filter((k) => k.el.name === name);
+    for (const c of r) this.usedKids.add(c.el);
+    return r;
+  }
+
+  /** Every child element, in document order (marked used). */
+  each(): Ctx[] {
+    const r = this.children();
+    for (const c of r) this.usedKids.add(c.el);
+    return r;
+  }
+
+  /** Text of a child element, or undefined. */
+  childText(name: string): string | undefined {
+    return this.child(name)?.text();
+  }
+
+  /** Mark a child used without reading it (e.g. kept as raw XML). */
+  use(c: Ctx): void {
+    this.usedKids.add(c.el);
+  }
+
+  /** Children not consumed by the parser (kept raw or rejected). */
+  unused(): Ctx[] {
+    return this.children().filter((k) => !this.usedKids.has(k.el));
+  }
+
+  /** Fail with XML_ERROR at this element or one of its attributes. */
+  fail(reason: string, attr?: string): never {
+    throw errors.xml(`${attr ? `${this.path}/@${attr}` : this.path}: ${reason}`);
+  }
+
+  /** Required attribute. */
+  req(name: string): string {
+    const v = this.attr(name);
+    if (v === undefined) this.fail(`missing required attribute '${name}'`);
+    return v!;
+  }
+
+  /** Attribute restricted to a list of values. */
+  enumAttr<T extends string>(name: string, values: readonly T[], what = name): T | undefined {
+    const v = this.attr(name);
+    if (v === undefined) return undefined;
+    if (!(values as readonly string[]).includes(v)) this.fail(`invalid ${what} '${v}'`, name);
+    return v as T;
+  }
+
+  /** In validate mode: reject attributes and children the parser did not consume. */
+  checkUnknown(recursive = true): void {
+    if (!this.opts.validate) return;
+    for (const a of Object.keys(this.el.attrs)) {
+      if (!this.usedAttrs.has(a) && !a.startsWith("xmlns")) {
+        throw errors.schema(`${this.path}/@${a}: unknown attribute '${a}' on element '${this.el.name}'`);
+      }
+    }
+    for (const k of this.children()) {
+      if (!this.usedKids.has(k.el)) throw errors.schema(`${k.path}: unknown element '${k.el.name}' in '${this.el.name}'`);
+      if (recursive) k.checkUnknown(true);
+    }
+  }
+}
