@@ -70,8 +70,10 @@ export class SysError extends VirError {
     /** What the call was about, e.g. `"/dev/net/tun", O_RDWR`. */
     public readonly detail: string = "",
     domain: number = ErrorDomain.NONE,
+    /** Overrides the default `call(detail) failed: ENAME (message)` wording. */
+    message?: string,
   ) {
-    super(ErrorCode.SYSTEM_ERROR, domain, `${call}(${detail}) failed: ${errnoName(errno)} (${strerror(errno)})`);
+    super(ErrorCode.SYSTEM_ERROR, domain, message ?? `${call}(${detail}) failed: ${errnoName(errno)} (${strerror(errno)})`);
     this.name = "SysError";
     this.errnoName = errnoName(errno);
   }
@@ -131,7 +133,7 @@ export function openFlagsName(flags: number): string {
   return parts.join("|");
 }
 
-export const AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16, AF_PACKET = 17;
+export const AF_UNSPEC = 0, AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16, AF_PACKET = 17;
 export const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_SEQPACKET = 5,
   SOCK_NONBLOCK = O_NONBLOCK, SOCK_CLOEXEC = O_CLOEXEC;
 export const SOL_SOCKET = 1, SCM_RIGHTS = 1, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_PASSCRED = 16;

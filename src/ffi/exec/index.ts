@@ -1,0 +1,367 @@
+// The post-clone executor: TypeScript builds a Program of steps; executor.c (compiled at run
+// time by bun:ffi `cc`, TinyCC) runs them in a forked child where no JavaScript may run, and
+// reports "step N (<name>) failed: <errno>" through an O_CLOEXEC pipe, or nothing at all when
+// every process of the program reached execve (EOF on the pipe) or exited.
+//
+// Why TinyCC at run time: bun:ffi can call functions but cannot run code after fork; the child
+// must be native. The C text is embedded in the bundle and copied to a private 0600 file because
+// `cc` cannot read the compiled executable's $bunfs, and it declares its own prototypes so it
+// compiles on hosts without /usr/include.
+
+import { cc, ptr } from "bun:ffi";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import source from "./executor.c" with { type: "text" };
+import { errnoName } from "../errno.ts";
+import { VirError, ErrorCode, ErrorDomain } from "../../core/errors.ts";
+
+const symbols = {
+  bv_spawn: { args: ["ptr", "i32", "i32"], returns: "i32" },
+  bv_pipe: { args: ["ptr"], returns: "i32" },
+  bv_close: { args: ["i32"], returns: "i32" },
+  bv_write: { args: ["i32", "ptr", "i32"], returns: "i32" },
+  bv_read: { args: ["i32", "ptr", "i32", "i32"], returns: "i32" },
+  bv_waitpid: { args: ["i32", "i32"], returns: "i32" },
+  bv_kill: { args: ["i32", "i32"], returns: "i32" },
+  bv_memfd: { args: ["ptr", "i32"], returns: "i32" },
+  bv_openpty: { args: ["ptr", "i32"], returns: "i32" },
+  bv_unix_listen: { args: ["ptr"], returns: "i32" },
+  bv_unix_connect: { args: ["ptr"], returns: "i32" },
+  bv_pidfd_open: { args: ["i32"], returns: "i32" },
+  bv_open: { args: ["ptr", "i32"], returns: "i32" },
+} as const;
+
+type Native = ReturnType<typeof cc<typeof symbols>>["symbols"];
+let native: Native | undefined;
+
+/** Compile executor.c once per process (TinyCC: a few ms). */
+export function nativeExec(): Native {
+  if (native) return native;
+  const dir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "bunvirt-exec-"));
+  const file = join(dir, "executor.c");
+  try {
+    writeFileSync(file, source, { mode: 0o600 });
+    native = cc({ source: file, symbols }).symbols;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return native;
+}
+
+/** A failed native call in the executor's helpers, with errno named. */
+export class ExecError extends VirError {
+  constructor(
+    message: string,
+    public readonly errno: number,
+    public readonly step?: number,
+    public readonly stepName?: string,
+  ) {
+    super(ErrorCode.SYSTEM_ERROR, ErrorDomain.NONE, message);
+    this.name = "ExecError";
+  }
+}
+
+function check(r: number, what: string): number {
+  if (r < 0) throw new ExecError(`${what} failed: ${errnoName(-r)}`, -r);
+  return r;
+}
+
+const cs = (s: string) => Buffer.from(s + "\0");
+
+// ---------------------------------------------------------------------------------------------
+// Program builder
+
+export const Op = {
+  EXIT: 1, CLONE: 2, REPORT_PID: 3, WAIT_FD: 4, MOUNT: 5, UMOUNT: 6, MKDIR: 7, MKNOD: 8,
+  SYMLINK: 9, CHDIR: 10, CHROOT: 11, PIVOT_ROOT: 12, SETHOSTNAME: 13, DUP2: 14, CLOSE_RANGE: 15,
+  CLOSE: 16, OPEN: 17, SETNS: 18, UNSHARE: 19, SETSID: 20, SETCTTY: 21, SETGROUPS: 22, SETGID: 23,
+  SETUID: 24, CAPS: 25, NO_NEW_PRIVS: 26, WRITE_FILE: 27, EXECVE: 28, EXECVEAT: 29, SIGRESET: 30,
+  PDEATHSIG: 31, WAIT_CHILD: 32, CHOWN: 33, UMASK: 34, SETDOMAINNAME: 35, WRITE_FD: 36,
+} as const;
+
+interface Step {
+  op: number;
+  name: string;
+  a: bigint;
+  b: bigint;
+  c: bigint;
+  s: (string | string[] | number[] | null)[];
+}
+
+const REC = 48;
+
+/** A program of steps for the executor. Methods append one step each and return this. */
+export class Program {
+  readonly steps: Step[] = [];
+
+  private add(op: number, name: string, a: number | bigint = 0, b: number | bigint = 0, c: number | bigint = 0, s: Step["s"] = []): this {
+    this.steps.push({ op, name, a: BigInt(a), b: BigInt(b), c: BigInt(c), s });
+    return this;
+  }
+
+  get length(): number {
+    return this.steps.length;
+  }
+
+  exit(code: number) { return this.add(Op.EXIT, `exit ${code}`, code); }
+  /** Fork (with namespace flags); the child continues at the label bound later by `child(i)`.
+   * Returns the index to pass to `child`. */
+  clone(flags: number, name = "clone"): number {
+    this.add(Op.CLONE, name, flags);
+    return this.steps.length - 1;
+  }
+  /** The child of clone step `i` starts here. */
+  child(i: number): this {
+    this.steps[i]!.b = BigInt(this.steps.length);
+    return this;
+  }
+  /** Report the pid of the last cloned child (self=false) or of this process. */
+  reportPid(self = false) { return this.add(Op.REPORT_PID, self ? "report own pid" : "report child pid", self ? 1 : 0); }
+  /** Block until one byte arrives on fd (exit quietly on EOF: the parent gave up). */
+  waitFd(fd: number) { return this.add(Op.WAIT_FD, `wait for parent on fd ${fd}`, fd); }
+  writeFd(fd: number) { return this.add(Op.WRITE_FD, `signal fd ${fd}`, fd); }
+  mount(src: string | null, target: string, fstype: string | null, flags: number, data: string | null = null, name?: string) {
+    return this.add(Op.MOUNT, name ?? `mount ${fstype ?? src ?? "none"} on ${target}`, flags, 0, 0, [src, target, fstype, data]);
+  }
+  umount(target: string, flags = 0) { return this.add(Op.UMOUNT, `umount ${target}`, flags, 0, 0, [target]); }
+  mkdir(path: string, mode = 0o755) { return this.add(Op.MKDIR, `mkdir ${path}`, mode, 0, 0, [path]); }
+  /** mknod; dev is the kernel's encoded dev_t (makedev). okIfExists tolerates EEXIST. */
+  mknod(path: string, mode: number, dev: bigint, okIfExists = false) {
+    return this.add(Op.MKNOD, `mknod ${path}`, mode, dev, okIfExists ? 1 : 0, [path]);
+  }
+  symlink(target: string, link: string) { return this.add(Op.SYMLINK, `symlink ${link} -> ${target}`, 0, 0, 0, [target, link]); }
+  chdir(path: string) { return this.add(Op.CHDIR, `chdir ${path}`, 0, 0, 0, [path]); }
+  chroot(path: string) { return this.add(Op.CHROOT, `chroot ${path}`, 0, 0, 0, [path]); }
+  pivotRoot(newRoot: string, putOld: string) { return this.add(Op.PIVOT_ROOT, `pivot_root ${newRoot}`, 0, 0, 0, [newRoot, putOld]); }
+  sethostname(name: string) { return this.add(Op.SETHOSTNAME, `sethostname ${name}`, 0, 0, 0, [name]); }
+  /** dup3(a, b); when a == b only toggles FD_CLOEXEC. */
+  dup2(from: number, to: number, cloexec = false) { return this.add(Op.DUP2, `dup2 ${from} to ${to}`, from, to, cloexec ? 1 : 0); }
+  /** close_range(first, last); the executor's own report pipe is kept. */
+  closeRange(first: number, last = 0xffffffff) { return this.add(Op.CLOSE_RANGE, `close fds from ${first}`, first, last); }
+  close(fd: number) { return this.add(Op.CLOSE, `close ${fd}`, fd); }
+  /** open(path, flags, mode); place at fd `to` (-1: leave where it landed, -2: close at once). */
+  open(path: string, flags: number, mode = 0, to = -1) { return this.add(Op.OPEN, `open ${path}`, flags, mode, to, [path]); }
+  setns(fd: number, nstype: number, name?: string) { return this.add(Op.SETNS, name ?? `setns fd ${fd}`, fd, nstype); }
+  unshare(flags: number) { return this.add(Op.UNSHARE, `unshare 0x${flags.toString(16)}`, flags); }
+  setsid() { return this.add(Op.SETSID, "setsid"); }
+  setctty(fd: number) { return this.add(Op.SETCTTY, `set controlling tty fd ${fd}`, fd); }
+  setgroups(gids: number[]) { return this.add(Op.SETGROUPS, `setgroups ${gids.join(",")}`, gids.length, 0, 0, [gids]); }
+  setgid(gid: number) { return this.add(Op.SETGID, `setgid ${gid}`, gid); }
+  setuid(uid: number) { return this.add(Op.SETUID, `setuid ${uid}`, uid); }
+  /** Keep only these capability numbers (bounding, permitted, effective, inheritable). */
+  caps(keep: number[]) {
+    let m = 0n;
+    for (const c of keep) m |= 1n << BigInt(c);
+    return this.add(Op.CAPS, "drop capabilities", m);
+  }
+  noNewPrivs() { return this.add(Op.NO_NEW_PRIVS, "no_new_privs"); }
+  writeFile(path: string, data: string, flags = 0) { return this.add(Op.WRITE_FILE, `write ${path}`, flags, 0, 0, [path, data]); }
+  execve(path: string, argv: string[], envp: string[]) { return this.add(Op.EXECVE, `execve ${path}`, 0, 0, 0, [path, argv, envp]); }
+  execveat(fd: number, argv: string[], envp: string[], name = "execveat") { return this.add(Op.EXECVEAT, name, fd, 0, 0, [null, argv, envp]); }
+  sigreset() { return this.add(Op.SIGRESET, "reset signals"); }
+  pdeathsig(sig: number) { return this.add(Op.PDEATHSIG, `parent-death signal ${sig}`, sig); }
+  /** Wait for the last cloned child, report its wait status, and exit. */
+  waitChild() { return this.add(Op.WAIT_CHILD, "wait for child"); }
+  chown(path: string, uid: number, gid: number) { return this.add(Op.CHOWN, `chown ${path}`, uid, gid, 0, [path]); }
+  umask(mask: number) { return this.add(Op.UMASK, `umask ${mask.toString(8)}`, mask); }
+
+  /** Encode for executor.c (see its header comment for the layout). */
+  encode(): Buffer {
+    const strs: Buffer[] = [];
+    let off = 8 + this.steps.length * REC;
+    const intern = (b: Buffer): number => {
+      const at = off;
+      strs.push(b);
+      off += b.length;
+      const pad = (4 - (off % 4)) % 4; // keep u32 lists aligned
+      if (pad) {
+        strs.push(Buffer.alloc(pad));
+        off += pad;
+      }
+      return at;
+    };
+    const head = Buffer.alloc(8 + this.steps.length * REC);
+    head.writeUInt32LE(0x31585642, 0);
+    head.writeUInt32LE(this.steps.length, 4);
+    this.steps.forEach((st, i) => {
+      const o = 8 + i * REC;
+      head.writeUInt32LE(st.op, o);
+      head.writeBigInt64LE(st.a, o + 8);
+      head.writeBigInt64LE(st.b, o + 16);
+      head.writeBigInt64LE(st.c, o + 24);
+      st.s.forEach((v, j) => {
+        let at = 0;
+        if (typeof v === "string") at = intern(cs(v));
+        else if (Array.isArray(v) && st.op === Op.SETGROUPS) {
+          const b = Buffer.alloc(4 * v.length);
+          (v as number[]).forEach((g, k) => b.writeUInt32LE(g, 4 * k));
+          at = v.length ? intern(b) : 0;
+        } else if (Array.isArray(v)) {
+          const offs = (v as string[]).map((s) => intern(cs(s)));
+          const b = Buffer.alloc(4 + 4 * offs.length);
+          b.writeUInt32LE(offs.length, 0);
+          offs.forEach((x, k) => b.writeUInt32LE(x, 4 + 4 * k));
+          at = intern(b);
+        }
+        head.writeUInt32LE(at, o + 32 + 4 * j);
+      });
+    });
+    return Buffer.concat([head, ...strs]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a program
+
+export interface Report {
+  type: "pid" | "status";
+  step: number;
+  value: number;
+}
+
+/** A running program: its first process's pid and the report pipe. */
+export class Spawned {
+  private buf = Buffer.alloc(12 * 64);
+  private done = false;
+  constructor(
+    readonly program: Program,
+    readonly pid: number,
+    private fd: number,
+  ) {}
+
+  /** Next report: a pid/status record, or null at EOF (every process exec'd or exited).
+   * Throws ExecError when a step failed. */
+  next(timeoutMs = 10_000): Report | null {
+    if (this.done) return null;
+    const n = nativeExec();
+    let got = 0;
+    while (got < 12) {
+      const r = n.bv_read(this.fd, ptr(this.buf, got), 12 - got, timeoutMs);
+      if (r === -11) {
+        this.close();
+        throw new ExecError(`executor: no report within ${timeoutMs} ms`, 110);
+      }
+      if (r < 0) {
+        this.close();
+        throw new ExecError(`executor: reading the report pipe failed: ${errnoName(-r)}`, -r);
+      }
+      if (r === 0) {
+        this.close();
+        if (got) throw new ExecError("executor: truncated report", 5);
+        return null;
+      }
+      got += r;
+    }
+    const type = this.buf.readUInt32LE(0), step = this.buf.readUInt32LE(4), value = this.buf.readInt32LE(8);
+    if (type === 2) {
+      this.close();
+      const name = this.program.steps[step]?.name ?? "?";
+      throw new ExecError(`step ${step} (${name}) failed: ${errnoName(value)}`, value, step, name);
+    }
+    return { type: type === 1 ? "pid" : "status", step, value };
+  }
+
+  /** Read reports until EOF; returns them (throws on a failed step). */
+  drain(timeoutMs = 10_000): Report[] {
+    const out: Report[] = [];
+    for (let r = this.next(timeoutMs); r; r = this.next(timeoutMs)) out.push(r);
+    return out;
+  }
+
+  close(): void {
+    if (!this.done) {
+      this.done = true;
+      nativeExec().bv_close(this.fd);
+    }
+  }
+}
+
+/** Fork a child that runs `program`. The caller reaps `pid` (waitpid) and reads reports. */
+export function spawnProgram(program: Program): Spawned {
+  const n = nativeExec();
+  const enc = program.encode();
+  const fds = new Int32Array(2);
+  check(n.bv_pipe(ptr(fds)), "pipe2");
+  const pid = n.bv_spawn(ptr(enc), enc.length, fds[1]!);
+  n.bv_close(fds[1]!);
+  if (pid < 0) {
+    n.bv_close(fds[0]!);
+    throw new ExecError(`clone failed: ${errnoName(-pid)}`, -pid);
+  }
+  return new Spawned(program, pid, fds[0]!);
+}
+
+/** Wait status decoding, as the shell does: exit code, or 128+signal. */
+export function decodeWaitStatus(st: number): { code?: number; signal?: number; shellStatus: number } {
+  const sig = st & 0x7f;
+  if (sig === 0) return { code: (st >> 8) & 0xff, shellStatus: (st >> 8) & 0xff };
+  return { signal: sig, shellStatus: 128 + sig };
+}
+
+/** Blocking waitpid (returns the raw status); nohang returns null if still running. */
+export function waitPid(pid: number, nohang = false): number | null {
+  const r = nativeExec().bv_waitpid(pid, nohang ? 1 : 0);
+  if (r === -11) return null;
+  return check(r, `waitpid(${pid})`);
+}
+
+/** Run a program whose processes all exit or exec quickly (e.g. the enter-namespace relay). */
+export function runProgram(program: Program, timeoutMs = 10_000): { reports: Report[]; status: number } {
+  const sp = spawnProgram(program);
+  try {
+    const reports = sp.drain(timeoutMs);
+    return { reports, status: waitPid(sp.pid)! };
+  } catch (e) {
+    nativeExec().bv_kill(sp.pid, 9);
+    waitPid(sp.pid);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// small helpers the drivers need around the executor
+
+export function pipe(): [number, number] {
+  const fds = new Int32Array(2);
+  check(nativeExec().bv_pipe(ptr(fds)), "pipe2");
+  return [fds[0]!, fds[1]!];
+}
+export function closeFd(fd: number): void {
+  nativeExec().bv_close(fd);
+}
+export function writeFd(fd: number, data: Uint8Array | string): number {
+  const b = typeof data === "string" ? Buffer.from(data) : data;
+  return check(nativeExec().bv_write(fd, ptr(b), b.length), "write");
+}
+/** Read with a poll timeout; "" on EOF; null on timeout. */
+export function readFd(fd: number, max: number, timeoutMs: number): Buffer | null {
+  const b = Buffer.alloc(max);
+  const r = nativeExec().bv_read(fd, ptr(b), max, timeoutMs);
+  if (r === -11) return null;
+  check(r, "read");
+  return b.subarray(0, r);
+}
+export function killPid(pid: number, sig: number): boolean {
+  return nativeExec().bv_kill(pid, sig) === 0;
+}
+export function memfdWith(bytes: Uint8Array): number {
+  return check(nativeExec().bv_memfd(ptr(bytes), bytes.length), "memfd_create");
+}
+export function openPty(): { master: number; slave: string } {
+  const name = Buffer.alloc(128);
+  const fd = check(nativeExec().bv_openpty(ptr(name), name.length), "open /dev/ptmx");
+  return { master: fd, slave: name.toString("utf8", 0, name.indexOf(0)) };
+}
+export function unixListen(path: string): number {
+  return check(nativeExec().bv_unix_listen(ptr(cs(path))), `listen on ${path}`);
+}
+/** Connect to a unix socket; null when nobody listens (ENOENT/ECONNREFUSED). */
+export function unixConnect(path: string): number | null {
+  const r = nativeExec().bv_unix_connect(ptr(cs(path)));
+  if (r === -2 || r === -111) return null;
+  return check(r, `connect to ${path}`);
+}
+export function openFd(path: string, flags = 0): number {
+  return check(nativeExec().bv_open(ptr(cs(path)), flags), `open ${path}`);
+}
