@@ -1,9 +1,12 @@
 // formatDomainXml: DomainDef → libvirt-style XML text (virDomainDefFormat's element order).
-import type { DomainDef, Device } from "./model.ts";
+import type { DomainDef } from "./model.ts";
+import { LXC_NAMESPACE_URI } from "./model.ts";
 import { el, toXmlString, type XmlEl } from "./xml.ts";
+import { devicesEl } from "./format/devices.ts";
+import { clockEl, cpuEl, cputuneEl, featuresEl, idmapEl, lxcNamespaceEl, osEl } from "./format/general.ts";
 
 export interface FormatOptions {
-  /** Inactive XML: no id on <domain> (dumpxml --inactive). */
+  /** Inactive XML: no id, no runtime state such as pty paths (dumpxml --inactive). */
   inactive?: boolean;
   /** Live domain id; printed when >= 0 and not inactive. */
   id?: number;
@@ -14,47 +17,38 @@ export function formatDomainXml(def: DomainDef, opts: FormatOptions = {}): strin
 }
 
 export function domainEl(def: DomainDef, opts: FormatOptions = {}): XmlEl {
+  const f = { inactive: !!opts.inactive };
   const id = !opts.inactive && opts.id !== undefined && opts.id >= 0 ? opts.id : undefined;
-  const kids: (XmlEl | undefined)[] = [
+  const mem = (name: string, kib: number) => el(name, { unit: "KiB" }, String(kib));
+  const v = def.vcpu;
+  const lxcPrefix = Object.entries(def.xmlns).find(([, uri]) => uri === LXC_NAMESPACE_URI)?.[0] ?? "lxc";
+  const kids: (XmlEl | undefined | false)[] = [
     el("name", {}, def.name),
     el("uuid", {}, def.uuid),
-    def.title !== undefined ? el("title", {}, def.title) : undefined,
-    def.description !== undefined ? el("description", {}, def.description) : undefined,
-    el("memory", { unit: "KiB" }, String(def.memory)),
-    el("currentMemory", { unit: "KiB" }, String(def.currentMemory ?? def.memory)),
-    el("vcpu", { placement: def.vcpu.placement, cpuset: def.vcpu.cpuset, current: def.vcpu.current }, String(def.vcpu.count)),
-    osEl(def),
-    def.onPoweroff ? el("on_poweroff", {}, def.onPoweroff) : undefined,
-    def.onReboot ? el("on_reboot", {}, def.onReboot) : undefined,
-    def.onCrash ? el("on_crash", {}, def.onCrash) : undefined,
-    el("devices", {}, def.devices.map(deviceEl)),
+    def.title !== undefined && el("title", {}, def.title),
+    def.description !== undefined && el("description", {}, def.description),
+    def.maxMemory && el("maxMemory", { slots: def.maxMemory.slots, unit: "KiB" }, String(def.maxMemory.size)),
+    mem("memory", def.memory),
+    mem("currentMemory", def.currentMemory ?? def.memory),
+    el("vcpu", { placement: v.placement, cpuset: v.cpuset, current: v.current }, String(v.count)),
+    def.cputune && cputuneEl(def.cputune),
+    def.resource && el("resource", {}, [def.resource.partition !== undefined && el("partition", {}, def.resource.partition)]),
+    osEl(def.os),
+    def.idmap && idmapEl(def.idmap),
+    def.features && featuresEl(def.features),
+    def.cpu && cpuEl(def.cpu),
+    def.clock && clockEl(def.clock),
+    def.onPoweroff && el("on_poweroff", {}, def.onPoweroff),
+    def.onReboot && el("on_reboot", {}, def.onReboot),
+    def.onCrash && el("on_crash", {}, def.onCrash),
+    devicesEl(def.devices, f),
     ...def.extra,
+    def.lxcNamespace && lxcNamespaceEl(def, def.lxcNamespace, lxcPrefix),
   ];
   const attrs: Record<string, string | number | undefined> = { type: def.type, id };
   for (const [p, uri] of Object.entries(def.xmlns)) attrs[`xmlns:${p}`] = uri;
+  if (def.lxcNamespace && !Object.values(def.xmlns).includes(LXC_NAMESPACE_URI)) attrs["xmlns:lxc"] = LXC_NAMESPACE_URI;
   return el("domain", attrs, sortTopLevel(kids.filter((k): k is XmlEl => !!k)));
-}
-
-function osEl(def: DomainDef): XmlEl {
-  const o = def.os;
-  return el("os", {}, [
-    el("type", { arch: o.arch, machine: o.machine }, o.type),
-    o.init !== undefined ? el("init", {}, o.init) : undefined,
-    ...o.initargs.map((a) => el("initarg", {}, a)),
-    ...o.initenv.map((e) => el("initenv", { name: e.name }, e.value)),
-    o.initdir !== undefined ? el("initdir", {}, o.initdir) : undefined,
-    o.inituser !== undefined ? el("inituser", {}, o.inituser) : undefined,
-    o.initgroup !== undefined ? el("initgroup", {}, o.initgroup) : undefined,
-    o.kernel !== undefined ? el("kernel", {}, o.kernel) : undefined,
-    o.initrd !== undefined ? el("initrd", {}, o.initrd) : undefined,
-    o.cmdline !== undefined ? el("cmdline", {}, o.cmdline) : undefined,
-    ...o.boot.map((b) => el("boot", { dev: b })),
-    o.bootmenu ? el("bootmenu", { enable: o.bootmenu.enable, timeout: o.bootmenu.timeout }) : undefined,
-  ]);
-}
-
-function deviceEl(d: Device): XmlEl {
-  return d.kind === "emulator" ? el("emulator", {}, d.path) : d.xml;
 }
 
 // virDomainDefFormatInternal's order of top-level elements; raw (unmodeled) elements slot in here.

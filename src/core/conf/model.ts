@@ -1,7 +1,10 @@
-// The typed model of libvirt domain XML (the subset LXC and QEMU guests use). Memory sizes are
+// The typed model of libvirt domain XML (the parts LXC and QEMU guests use). Memory sizes are
 // KiB, as libvirt stores them. Elements the model does not cover yet are kept as raw XML
-// (`RawXml`) so a define/dumpxml round trip loses nothing the user wrote.
+// (`RawXml`) in their libvirt slot, so a define/dumpxml round trip loses nothing the user wrote.
 import type { XmlEl } from "./xml.ts";
+import type { Device } from "./model/devices.ts";
+
+export * from "./model/devices.ts";
 
 export type RawXml = XmlEl;
 export type DomainType = "lxc" | "qemu" | "kvm" | "test" | (string & {});
@@ -16,12 +19,22 @@ export interface DomainDef {
   memory: number;
   /** KiB; absent means "same as memory" */
   currentMemory?: number;
+  /** `<maxMemory slots>` in KiB */
+  maxMemory?: { size: number; slots?: number };
   vcpu: Vcpu;
+  cputune?: Cputune;
+  resource?: { partition?: string };
   os: OsDef;
+  idmap?: Idmap;
+  features?: Features;
+  cpu?: CpuDef;
+  clock?: ClockDef;
   onPoweroff?: LifecycleAction;
   onReboot?: LifecycleAction;
   onCrash?: LifecycleAction;
   devices: Device[];
+  /** `<lxc:namespace>`: share a namespace of another process/netns with the container. */
+  lxcNamespace?: LxcNamespace;
   /** xmlns:PREFIX declarations on <domain> (prefix → URI), e.g. lxc, qemu. */
   xmlns: Record<string, string>;
   /** Top-level elements the model does not cover, printed in libvirt's element order. */
@@ -35,10 +48,22 @@ export interface Vcpu {
   cpuset?: string;
 }
 
+export interface Cputune {
+  shares?: number;
+  period?: number;
+  quota?: number;
+  /** Other children (vcpupin, emulatorpin ...) verbatim. */
+  extra: RawXml[];
+}
+
 export interface OsDef {
   type: string;
   arch?: string;
   machine?: string;
+  /** `<os firmware=...>` */
+  firmware?: string;
+  loader?: RawXml;
+  nvram?: RawXml;
   init?: string;
   initargs: string[];
   initenv: { name: string; value: string }[];
@@ -48,20 +73,57 @@ export interface OsDef {
   kernel?: string;
   initrd?: string;
   cmdline?: string;
+  dtb?: string;
   boot: string[];
-  bootmenu?: { enable: string; timeout?: string };
+  bootmenu?: { enable: "yes" | "no"; timeout?: number };
+  smbios?: string;
+  bios?: { useserial?: string; rebootTimeout?: number };
+}
+
+export interface IdmapEntry {
+  start: number;
+  target: number;
+  count: number;
+}
+export interface Idmap {
+  uid: IdmapEntry[];
+  gid: IdmapEntry[];
+}
+
+/** `<features>`: each child kept with its attributes; `capabilities` (LXC) typed. */
+export interface Features {
+  items: { name: string; attrs: Record<string, string>; children: RawXml[] }[];
+  capabilities?: { policy: "default" | "allow" | "deny"; caps: { name: string; state: "on" | "off" }[] };
+}
+
+export interface CpuDef {
+  mode?: string;
+  match?: string;
+  check?: string;
+  migratable?: string;
+  model?: { name: string; fallback?: string; vendorId?: string };
+  vendor?: string;
+  topology?: { sockets: number; dies?: number; clusters?: number; cores: number; threads: number };
+  features: { policy?: string; name: string }[];
+  /** numa, cache, maxphysaddr ... verbatim */
+  extra: RawXml[];
+}
+
+export interface ClockDef {
+  offset: string;
+  adjustment?: string;
+  timezone?: string;
+  basis?: string;
+  timers: Record<string, string>[];
+}
+
+export type LxcShareNs = { type: "name" | "pid" | "netns"; value: string };
+export interface LxcNamespace {
+  sharenet?: LxcShareNs;
+  shareipc?: LxcShareNs;
+  shareuts?: LxcShareNs;
 }
 
 export const LIFECYCLE_ACTIONS = ["destroy", "restart", "rename-restart", "preserve", "coredump-destroy", "coredump-restart"] as const;
 export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
-
-export type Device = EmulatorDev | RawDevice;
-export interface EmulatorDev {
-  kind: "emulator";
-  path: string;
-}
-/** A device element the model does not cover yet (kept verbatim). */
-export interface RawDevice {
-  kind: "raw";
-  xml: RawXml;
-}
+export const LXC_NAMESPACE_URI = "http://libvirt.org/schemas/domain/lxc/1.0";

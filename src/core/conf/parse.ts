@@ -1,11 +1,16 @@
 // parseDomainXml: text → DomainDef. Well-formedness first (xml.ts), then element by element with
-// paths in every error (parse/ctx.ts).
-import type { DomainDef, Device, LifecycleAction, OsDef, Vcpu } from "./model.ts";
-import { LIFECYCLE_ACTIONS } from "./model.ts";
+// the element path in every error (parse/ctx.ts); `validate` also rejects what the model does
+// not know, as `virsh define --validate` does.
+import type { DomainDef } from "./model.ts";
+import { LXC_NAMESPACE_URI } from "./model.ts";
 import { parseXmlDocument } from "./xml.ts";
 import { Ctx } from "./parse/ctx.ts";
 import { parseUuid, randomUuid } from "./uuid.ts";
 import { toKiB } from "./units.ts";
+import { parseOs } from "./parse/os.ts";
+import { parseDevices } from "./parse/devices.ts";
+import { parseClock, parseCpu, parseCputune, parseFeatures, parseIdmap, parseLifecycle, parseLxcNamespace } from "./parse/general.ts";
+import { checkDomainDef } from "./parse/checks.ts";
 import { errors } from "../errors.ts";
 
 export interface ParseOptions {
@@ -19,94 +24,104 @@ export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef 
   const d = new Ctx(root, "/domain", { validate: !!opts.validate });
   const def = parseDomain(d);
   d.checkUnknown();
+  checkDomainDef(def);
   return def;
 }
 
+// libvirt's virXMLCheckIllegalChars for names: no '/' and no control characters.
+const NAME_ILLEGAL = /[\/\n\r\t\x00-\x1f]/;
+
 function parseDomain(d: Ctx): DomainDef {
-  const type = d.req("type");
-  const name = d.childText("name");
+  const type = d.enumAttr("type", ["lxc", "qemu", "kvm", "test", "xen", "vbox", "vmware", "hyperv", "bhyve", "vz", "openvz", "none"] as const, "domain type") ?? d.fail("missing domain type attribute");
+  const nameEl = d.child("name");
+  const name = nameEl?.text();
   if (!name) throw errors.xml("/domain/name: missing domain name");
-  const uuidText = d.child("uuid")?.text();
-  const uuid = uuidText === undefined ? randomUuid() : parseUuid(uuidText) ?? d.child("uuid")!.fail(`malformed uuid '${uuidText}'`);
-  const mem = d.child("memory");
-  const cur = d.child("currentMemory");
-  const def: DomainDef = {
-    type,
-    name,
-    uuid,
-    title: d.childText("title"),
-    description: d.child("description") ? d.childText("description") ?? "" : undefined,
-    memory: mem ? memory(mem) : 0,
-    currentMemory: cur ? memory(cur) : undefined,
-    vcpu: vcpu(d.child("vcpu")),
-    os: os(d.child("os")),
-    onPoweroff: lifecycle(d.child("on_poweroff")),
-    onReboot: lifecycle(d.child("on_reboot")),
-    onCrash: lifecycle(d.child("on_crash")),
-    devices: devices(d.child("devices")),
-    xmlns: {},
-    extra: [],
-  };
+  if (NAME_ILLEGAL.test(name)) nameEl!.fail(`name '${name}' contains illegal character`);
+  const uuidEl = d.child("uuid");
+  let uuid: string;
+  if (uuidEl) {
+    const u = parseUuid(uuidEl.text() ?? "");
+    if (!u) uuidEl.fail(`malformed uuid element '${uuidEl.text() ?? ""}'`);
+    uuid = u!;
+  } else uuid = randomUuid();
+  const def: DomainDef = { type: type!, name, uuid, memory: 0, vcpu: { count: 1 }, os: parseOs(undefined), devices: [], xmlns: {}, extra: [] };
   for (const [k, v] of Object.entries(d.el.attrs)) if (k.startsWith("xmlns:")) def.xmlns[k.slice(6)] = v;
+  const title = d.child("title");
+  if (title) {
+    def.title = title.text() ?? "";
+    if (def.title.includes("\n")) title.fail("Domain title can't contain newlines");
+  }
+  const desc = d.child("description");
+  if (desc) def.description = desc.text() ?? "";
+
+  const mem = d.child("memory");
+  if (mem) def.memory = memory(mem);
+  const cur = d.child("currentMemory");
+  if (cur) def.currentMemory = memory(cur);
+  const maxMem = d.child("maxMemory");
+  if (maxMem) def.maxMemory = { size: memory(maxMem), slots: maxMem.intAttr("slots") };
+
+  const vc = d.child("vcpu");
+  if (vc) {
+    const n = vc.intText("vcpu count");
+    if (n < 1) vc.fail(`invalid vcpu count '${vc.text()}'`);
+    def.vcpu = { count: n };
+    const placement = vc.enumAttr("placement", ["static", "auto"] as const, "CPU placement mode");
+    if (placement) def.vcpu.placement = placement;
+    const current = vc.intAttr("current", "current vcpus count");
+    if (current !== undefined) {
+      if (current < 1 || current > n) vc.fail(`current vcpus count ${current} must be between 1 and ${n}`, "current");
+      def.vcpu.current = current;
+    }
+    const cpuset = vc.attr("cpuset");
+    if (cpuset !== undefined) {
+      if (!/^\^?\d+(-\d+)?(,\^?\d+(-\d+)?)*$/.test(cpuset.replace(/\s/g, ""))) vc.fail(`invalid cpuset '${cpuset}'`, "cpuset");
+      def.vcpu.cpuset = cpuset;
+    }
+  }
+  const cputune = d.child("cputune");
+  if (cputune) def.cputune = parseCputune(cputune);
+  const res = d.child("resource");
+  if (res) {
+    def.resource = {};
+    const p = res.childText("partition");
+    if (p !== undefined) {
+      if (!p.startsWith("/")) res.child("partition")!.fail(`resource partition '${p}' must start with '/'`);
+      def.resource.partition = p;
+    }
+  }
+  def.os = parseOs(d.child("os"));
+  const idmap = d.child("idmap");
+  if (idmap) def.idmap = parseIdmap(idmap);
+  const features = d.child("features");
+  if (features) def.features = parseFeatures(features);
+  const cpu = d.child("cpu");
+  if (cpu) def.cpu = parseCpu(cpu);
+  const clock = d.child("clock");
+  if (clock) def.clock = parseClock(clock);
+  def.onPoweroff = parseLifecycle(d.child("on_poweroff"));
+  def.onReboot = parseLifecycle(d.child("on_reboot"));
+  def.onCrash = parseLifecycle(d.child("on_crash"));
+  def.devices = parseDevices(d.child("devices"));
+
+  // <lxc:namespace>: matched by namespace URI, whatever prefix the document chose.
+  const lxcPrefix = Object.entries(def.xmlns).find(([, uri]) => uri === LXC_NAMESPACE_URI)?.[0];
+  if (lxcPrefix) {
+    const ns = d.child(`${lxcPrefix}:namespace`);
+    if (ns) def.lxcNamespace = parseLxcNamespace(ns);
+  }
   for (const k of d.unused()) {
     d.use(k);
     def.extra.push(k.el);
   }
+  // Drop undefined keys so the model compares and serialises cleanly.
+  for (const k of ["onPoweroff", "onReboot", "onCrash"] as const) if (def[k] === undefined) delete def[k];
   return def;
 }
 
+/** `<memory unit=...>N</memory>` → KiB (libvirt caps at 2^53-1 KiB... we keep JS-safe). */
 export function memory(c: Ctx): number {
   const r = toKiB(c.text() ?? "", c.attr("unit"));
   if (!r.ok) c.fail(r.reason);
   return r.kib;
-}
-
-function vcpu(c: Ctx | undefined): Vcpu {
-  if (!c) return { count: 1 };
-  const n = Number(c.text());
-  if (!/^\d+$/.test(c.text() ?? "") || n < 1) c.fail(`invalid vcpu count '${c.text() ?? ""}'`);
-  const v: Vcpu = { count: n, placement: c.enumAttr("placement", ["static", "auto"] as const, "vcpu placement") };
-  const cur = c.attr("current");
-  if (cur !== undefined) {
-    if (!/^\d+$/.test(cur)) c.fail(`invalid current vcpus '${cur}'`, "current");
-    v.current = Number(cur);
-  }
-  v.cpuset = c.attr("cpuset");
-  return v;
-}
-
-function os(c: Ctx | undefined): OsDef {
-  const o: OsDef = { type: "", initargs: [], initenv: [], boot: [] };
-  if (!c) return o;
-  const t = c.child("type");
-  if (t) {
-    o.type = t.text() ?? "";
-    o.arch = t.attr("arch");
-    o.machine = t.attr("machine");
-  }
-  o.init = c.childText("init");
-  o.initargs = c.all("initarg").map((a) => a.text() ?? "");
-  o.initenv = c.all("initenv").map((e) => ({ name: e.req("name"), value: e.text() ?? "" }));
-  o.initdir = c.childText("initdir");
-  o.inituser = c.childText("inituser");
-  o.initgroup = c.childText("initgroup");
-  o.kernel = c.childText("kernel");
-  o.initrd = c.childText("initrd");
-  o.cmdline = c.childText("cmdline");
-  o.boot = c.all("boot").map((b) => b.req("dev"));
-  const bm = c.child("bootmenu");
-  if (bm) o.bootmenu = { enable: bm.req("enable"), timeout: bm.attr("timeout") };
-  return o;
-}
-
-function lifecycle(c: Ctx | undefined): LifecycleAction | undefined {
-  if (!c) return undefined;
-  const v = c.text() ?? "";
-  if (!(LIFECYCLE_ACTIONS as readonly string[]).includes(v)) c.fail(`invalid lifecycle action '${v}'`);
-  return v as LifecycleAction;
-}
-
-function devices(c: Ctx | undefined): Device[] {
-  if (!c) return [];
-  return c.each().map((k): Device => (k.name === "emulator" ? { kind: "emulator", path: k.text() ?? "" } : { kind: "raw", xml: k.el }));
 }

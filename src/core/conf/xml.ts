@@ -135,8 +135,9 @@ function convert(n: TNode): XmlEl {
 /** Parse a whole document into its root element; malformed input gives an XML_ERROR. */
 export function parseXmlDocument(s: string): XmlEl {
   checkWellFormed(s);
+  // selfClosingTags: []: txml treats HTML void names (input, link ...) as empty by default.
   // CDATA: txml returns its content as text already; comments are dropped (keepComments false).
-  const nodes = txmlParse(s, { keepWhitespace: false });
+  const nodes = txmlParse(s, { keepWhitespace: false, selfClosingTags: [] });
   const root = nodes.find((n): n is TNode => typeof n !== "string" && n.tagName[0] !== "?" && n.tagName[0] !== "!");
   if (!root) throw errors.xml("malformed XML: no root element");
   return convert(root);

@@ -101,6 +101,33 @@ export class Ctx {
     return v as T;
   }
 
+  /** The listed attributes that are present, as an object (key order = list order). */
+  pick<K extends string>(keys: readonly K[]): Partial<Record<K, string>> {
+    const r: Partial<Record<K, string>> = {};
+    for (const k of keys) {
+      const v = this.attr(k);
+      if (v !== undefined) r[k] = v;
+    }
+    return r;
+  }
+
+  /** Non-negative integer attribute (decimal, or 0x hex as libvirt's virStrToLong accepts). */
+  intAttr(name: string, what = name): number | undefined {
+    const v = this.attr(name);
+    if (v === undefined) return undefined;
+    const n = parseUint(v);
+    if (n === undefined) this.fail(`invalid ${what} '${v}'`, name);
+    return n;
+  }
+
+  /** Integer text content. */
+  intText(what: string): number {
+    const v = this.text() ?? "";
+    const n = parseUint(v);
+    if (n === undefined) this.fail(`invalid ${what} '${v}'`);
+    return n!;
+  }
+
   /** In validate mode: reject attributes and children the parser did not consume. */
   checkUnknown(recursive = true): void {
     if (!this.opts.validate) return;
@@ -114,4 +141,11 @@ export class Ctx {
       if (recursive) k.checkUnknown(true);
     }
   }
+}
+
+export function parseUint(v: string): number | undefined {
+  const t = v.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  if (/^0x[0-9a-fA-F]+$/.test(t)) return parseInt(t.slice(2), 16);
+  return undefined;
 }

@@ -1,0 +1,111 @@
+// Domain-level elements other than os and devices: cputune, resource, idmap, features, cpu,
+// clock, lifecycle actions, lxc:namespace.
+import type { Ctx } from "./ctx.ts";
+import type { ClockDef, CpuDef, Cputune, Features, Idmap, IdmapEntry, LifecycleAction, LxcNamespace, LxcShareNs } from "../model.ts";
+import { LIFECYCLE_ACTIONS } from "../model.ts";
+
+export function parseCputune(c: Ctx): Cputune {
+  const t: Cputune = { extra: [] };
+  const shares = c.child("shares");
+  if (shares) t.shares = shares.intText("cputune shares");
+  const period = c.child("period");
+  if (period) t.period = period.intText("cputune period");
+  const quota = c.child("quota");
+  if (quota) {
+    const q = Number(quota.text());
+    if (!/^-?\d+$/.test(quota.text() ?? "")) quota.fail(`invalid cputune quota '${quota.text() ?? ""}'`);
+    t.quota = q;
+  }
+  for (const k of c.unused()) (c.use(k), t.extra.push(k.el));
+  return t;
+}
+
+function idmapEntries(list: Ctx[]): IdmapEntry[] {
+  return list.map((e) => ({
+    start: e.intAttr("start") ?? e.fail("missing required attribute 'start'"),
+    target: e.intAttr("target") ?? e.fail("missing required attribute 'target'"),
+    count: e.intAttr("count") ?? e.fail("missing required attribute 'count'"),
+  }));
+}
+
+export function parseIdmap(c: Ctx): Idmap {
+  const m: Idmap = { uid: idmapEntries(c.all("uid")), gid: idmapEntries(c.all("gid")) };
+  // virDomainIdmapDefParseXML: the map must cover the container's root.
+  for (const [k, list] of [["uid", m.uid], ["gid", m.gid]] as const) {
+    if (list.length && !list.some((e) => e.start === 0)) c.fail(`You must map the root user of container (${k})`);
+  }
+  return m;
+}
+
+export function parseFeatures(c: Ctx): Features {
+  const f: Features = { items: [] };
+  for (const k of c.each()) {
+    if (k.name === "capabilities") {
+      const policy = k.enumAttr("policy", ["default", "allow", "deny"] as const, "policy") ?? "default";
+      f.capabilities = {
+        policy,
+        caps: k.each().map((cap) => ({ name: cap.name, state: cap.enumAttr("state", ["on", "off"] as const, "state") ?? cap.fail("missing required attribute 'state'") })),
+      };
+    } else {
+      for (const a of Object.keys(k.el.attrs)) k.attr(a);
+      f.items.push({ name: k.name, attrs: { ...k.el.attrs }, children: k.each().map((x) => x.el) });
+      // children of features are kept verbatim: mark their attributes known for validate
+      for (const x of k.each()) for (const a of Object.keys(x.el.attrs)) x.attr(a);
+    }
+  }
+  return f;
+}
+
+export function parseCpu(c: Ctx): CpuDef {
+  const cpu: CpuDef = { features: [], extra: [] };
+  for (const k of ["mode", "match", "check", "migratable"] as const) {
+    const v = c.attr(k);
+    if (v !== undefined) cpu[k] = v;
+  }
+  const model = c.child("model");
+  if (model) cpu.model = { name: model.text() ?? "", fallback: model.attr("fallback"), vendorId: model.attr("vendor_id") };
+  const vendor = c.childText("vendor");
+  if (vendor !== undefined) cpu.vendor = vendor;
+  const topo = c.child("topology");
+  if (topo) {
+    const n = (k: string) => {
+      const v = topo.intAttr(k, `CPU topology '${k}'`);
+      if (v === 0) topo.fail(`Invalid CPU topology '${k}' value '0'`, k);
+      return v;
+    };
+    cpu.topology = { sockets: n("sockets") ?? 1, dies: n("dies"), clusters: n("clusters"), cores: n("cores") ?? 1, threads: n("threads") ?? 1 };
+  }
+  cpu.features = c.all("feature").map((f) => ({ policy: f.attr("policy"), name: f.req("name") }));
+  for (const k of c.unused()) (c.use(k), cpu.extra.push(k.el));
+  return cpu;
+}
+
+export function parseClock(c: Ctx): ClockDef {
+  const offset = c.enumAttr("offset", ["utc", "localtime", "variable", "timezone", "absolute"] as const, "clock offset") ?? "utc";
+  const clk: ClockDef = { offset, timers: c.all("timer").map((t) => ({ ...t.el.attrs })) };
+  for (const t of c.all("timer")) for (const a of Object.keys(t.el.attrs)) t.attr(a);
+  for (const k of ["adjustment", "timezone", "basis"] as const) {
+    const v = c.attr(k);
+    if (v !== undefined) clk[k] = v;
+  }
+  return clk;
+}
+
+export function parseLifecycle(c: Ctx | undefined): LifecycleAction | undefined {
+  if (!c) return undefined;
+  const v = c.text() ?? "";
+  if (!(LIFECYCLE_ACTIONS as readonly string[]).includes(v)) c.fail(`invalid lifecycle action '${v}'`);
+  return v as LifecycleAction;
+}
+
+export function parseLxcNamespace(c: Ctx): LxcNamespace {
+  const ns: LxcNamespace = {};
+  for (const k of c.each()) {
+    const key = k.name.replace(/^[^:]*:/, "");
+    if (key !== "sharenet" && key !== "shareipc" && key !== "shareuts") k.fail(`unknown LXC namespace source '${k.name}'`);
+    const type = k.enumAttr("type", ["name", "pid", "netns"] as const, "LXC namespace source") ?? k.fail("No lxc environment type specified");
+    const value = k.attr("value") ?? k.fail("No lxc environment value specified");
+    ns[key as keyof LxcNamespace] = { type, value } as LxcShareNs;
+  }
+  return ns;
+}

@@ -1,0 +1,84 @@
+// controller, input, graphics, memballoon, video.
+import type { Ctx } from "./ctx.ts";
+import type { ControllerDev, GraphicsDev, InputDev, MemballoonDev, VideoDev } from "../model/devices.ts";
+import * as K from "../model/attr-keys.ts";
+import { keepExtra, parseInfo } from "./common.ts";
+
+const CONTROLLER_TYPES = ["ide", "fdc", "scsi", "sata", "virtio-serial", "ccid", "usb", "pci", "xenbus", "isa"] as const;
+
+export function parseController(c: Ctx): ControllerDev {
+  const index = c.intAttr("index", "controller index");
+  const d: ControllerDev = {
+    kind: "controller",
+    type: c.enumAttr("type", CONTROLLER_TYPES, "controller type") ?? "ide",
+    // libvirt assigns the first free index when absent; 0 is what a lone controller gets.
+    index: index ?? 0,
+    attrs: c.pick(K.CONTROLLER),
+  };
+  const m = c.child("model");
+  if (m) d.modelName = m.req("name");
+  const drv = c.child("driver");
+  if (drv) d.driver = drv.pick(K.CONTROLLER_DRIVER);
+  const tgt = c.child("target");
+  if (tgt) d.target = tgt.pick(K.CONTROLLER_TARGET);
+  parseInfo(c, d);
+  keepExtra(c, d);
+  return d;
+}
+
+export function parseInput(c: Ctx): InputDev {
+  const d: InputDev = {
+    kind: "input",
+    type: c.enumAttr("type", ["mouse", "tablet", "keyboard", "passthrough", "evdev"] as const, "input type") ?? c.fail("missing input device type"),
+  };
+  const bus = c.enumAttr("bus", ["ps2", "usb", "xen", "parallels", "virtio", "none"] as const, "input bus");
+  if (bus) d.bus = bus;
+  const model = c.attr("model");
+  if (model !== undefined) d.model = model;
+  const src = c.child("source");
+  if (src) d.source = { ...src.el.attrs };
+  parseInfo(c, d);
+  keepExtra(c, d);
+  return d;
+}
+
+export function parseGraphics(c: Ctx): GraphicsDev {
+  const type = c.enumAttr("type", ["sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus"] as const, "graphics type");
+  if (!type) c.fail("missing graphics device type");
+  const g: GraphicsDev = { kind: "graphics", attrs: { type: type!, ...c.pick(K.GRAPHICS) }, listens: c.all("listen").map((l) => l.pick(K.GRAPHICS_LISTEN)) };
+  keepExtra(c, g);
+  return g;
+}
+
+export function parseMemballoon(c: Ctx): MemballoonDev {
+  const d: MemballoonDev = {
+    kind: "memballoon",
+    model: c.enumAttr("model", ["virtio", "xen", "none", "virtio-transitional", "virtio-non-transitional"] as const, "memory balloon model") ?? c.fail("balloon memory must contain model name"),
+  };
+  const ad = c.attr("autodeflate");
+  if (ad !== undefined) d.autodeflate = ad;
+  const fpr = c.attr("freePageReporting");
+  if (fpr !== undefined) d.freePageReporting = fpr;
+  const stats = c.child("stats");
+  if (stats) d.statsPeriod = stats.intAttr("period", "statistics collection period");
+  const drv = c.child("driver");
+  if (drv) d.driver = { ...drv.el.attrs };
+  parseInfo(c, d);
+  keepExtra(c, d);
+  return d;
+}
+
+export function parseVideo(c: Ctx): VideoDev {
+  const d: VideoDev = { kind: "video" };
+  const m = c.child("model");
+  if (m) {
+    d.model = m.pick(K.VIDEO_MODEL);
+    const rest = m.unused();
+    if (rest.length) d.modelExtra = rest.map((k) => (m.use(k), k.el));
+  }
+  const drv = c.child("driver");
+  if (drv) d.driver = { ...drv.el.attrs };
+  parseInfo(c, d);
+  keepExtra(c, d);
+  return d;
+}
