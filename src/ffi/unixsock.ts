@@ -126,7 +126,7 @@ export const watcher = new Watcher();
 
 /** A connected stream socket: delivers data+fds, queues writes (with fds) until writable. */
 export class FdStream {
-  private out: { data: Uint8Array; fds: number[] }[] = [];
+  private out: { data: Uint8Array; fds: number[]; close: boolean }[] = [];
   private closed = false;
   private wantWrite = false;
   onData: (data: Uint8Array, fds: number[]) => void = () => {};
@@ -160,11 +160,17 @@ export class FdStream {
     }
   }
 
-  /** Queue `data` (and fds, each sent after it with one dummy byte, as libvirt does). */
-  write(data: Uint8Array, fds: number[] = []) {
-    if (this.closed) return;
-    this.out.push({ data, fds: [] });
-    for (const fd of fds) this.out.push({ data: new Uint8Array(1), fds: [fd] });
+  /**
+   * Queue `data` (and fds, each sent after it with one dummy byte, as libvirt does).
+   * With `closeFds`, the fds are closed once sent (or when the stream dies unsent).
+   */
+  write(data: Uint8Array, fds: number[] = [], closeFds = false) {
+    if (this.closed) {
+      if (closeFds) for (const fd of fds) closeQuiet(fd);
+      return;
+    }
+    this.out.push({ data, fds: [], close: false });
+    for (const fd of fds) this.out.push({ data: new Uint8Array(1), fds: [fd], close: closeFds });
     try {
       this.flush();
     } catch (e) {
@@ -182,6 +188,7 @@ export class FdStream {
         if (e instanceof SysError && (e.errno === Errno.EAGAIN || e.errno === Errno.EINTR)) break;
         throw e;
       }
+      if (head.close) for (const fd of head.fds) closeQuiet(fd);
       if (n < head.data.length) {
         // a partial write: fds (if any) went with the first byte
         head.data = head.data.subarray(n);
@@ -202,6 +209,8 @@ export class FdStream {
     this.closed = true;
     watcher.remove(this.fd);
     closeQuiet(this.fd);
+    for (const m of this.out) if (m.close) for (const fd of m.fds) closeQuiet(fd);
+    this.out = [];
     this.onClose(err);
   }
 }

@@ -1,0 +1,99 @@
+// `bunvirt daemon [--root DIR]`: serve the libvirt wire protocol on a read-write and a
+// read-only UNIX socket, opening local drivers in-process.
+//
+// URI mapping (agreed with the lxc/qemu drivers): without --root a client's lxc:///system or
+// qemu:///system is opened as is; with --root DIR the daemon opens `lxc:///embed?root=DIR/lxc`
+// (`qemu:///embed?root=DIR/qemu`) so every config and state file sits under DIR. Other URIs
+// (test:///default, …) are opened unchanged. Each distinct URI is opened once and shared by
+// all clients: two driver instances over the same state would fight over it.
+
+import { chownSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Connection } from "../driver.ts";
+import { VirError } from "../errors.ts";
+import { parseUri } from "../uri.ts";
+import { RpcServer } from "./server.ts";
+
+export const DEFAULT_SOCKET_DIR = "/run/bunvirt";
+
+export interface DaemonOptions {
+  /** Sockets and state under DIR (DIR/bunvirt-sock, DIR/bunvirt-sock-ro, DIR/lxc, DIR/qemu). */
+  root?: string;
+  /** Group allowed on the rw socket (mode 0660 instead of 0600). */
+  group?: number;
+  /** Open a driver URI in-process (default: openConnection with local routing only). */
+  open?(uri: string): Promise<Connection>;
+  log?(msg: string): void;
+  /** Exit on SIGTERM/SIGINT after closing the sockets (the CLI verb; tests pass false). */
+  handleSignals?: boolean;
+}
+
+export interface DaemonHandle {
+  rwSocket: string;
+  roSocket: string;
+  server: RpcServer;
+  close(): Promise<void>;
+}
+
+/** The URI the daemon opens in-process for the one a client asked for. */
+export function localUriFor(name: string, root?: string): string {
+  if (!root) return name;
+  const u = parseUri(name);
+  if ((u.driver === "lxc" || u.driver === "qemu") && (u.path === "/system" || u.path === "/session") && !u.transport && !u.host) {
+    return `${u.driver}:///embed?root=${encodeURIComponent(join(root, u.driver))}`;
+  }
+  return name;
+}
+
+export async function runDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle> {
+  const dir = opts.root ?? DEFAULT_SOCKET_DIR;
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const open =
+    opts.open ??
+    (async (uri: string) => {
+      const { openConnection } = await import("../api.ts");
+      return openConnection(uri, { local: true });
+    });
+  const drivers = new Map<string, Promise<Connection>>();
+  const openDriver = (name: string) => {
+    const local = localUriFor(name, opts.root);
+    let p = drivers.get(local);
+    if (!p) {
+      p = open(local);
+      drivers.set(local, p);
+      // a failed open is not cached: the next client retries
+      p.catch(() => drivers.delete(local));
+    }
+    return p;
+  };
+  const server = new RpcServer({ openDriver, log: opts.log });
+  const rwSocket = join(dir, "bunvirt-sock");
+  const roSocket = join(dir, "bunvirt-sock-ro");
+  server.listen(rwSocket, opts.group !== undefined ? 0o660 : 0o600, false);
+  if (opts.group !== undefined) chownSync(rwSocket, 0, opts.group);
+  server.listen(roSocket, 0o666, true);
+  server.log(`listening on ${rwSocket} and ${roSocket}`);
+
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    server.close();
+    for (const p of drivers.values()) {
+      try {
+        await (await p).close();
+      } catch (e) {
+        if (!(e instanceof VirError)) server.log(`closing driver: ${(e as Error).message}`);
+      }
+    }
+  };
+  if (opts.handleSignals ?? true) {
+    const onSignal = (sig: string) => {
+      server.log(`${sig}: shutting down`);
+      close().finally(() => process.exit(0));
+    };
+    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    process.once("SIGINT", () => onSignal("SIGINT"));
+  }
+  return { rwSocket, roSocket, server, close };
+}
