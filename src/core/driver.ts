@@ -115,6 +115,13 @@ export interface Connection {
   /** Run argv inside the domain's namespaces/root/cgroup; resolves with its exit status. */
   lxcEnterNamespace?(dom: DomainRef, argv: string[], opts?: { noSecLabel?: boolean }): Promise<number>;
   onLifecycle?(cb: (ev: LifecycleEvent) => void): () => void;
+  /** virDomainGetOSType ("exe", "hvm"; the test driver says "linux"). Default: the def's os type. */
+  getOSType?(dom: DomainRef): Promise<string>;
+  /** virNodeGetSecurityModel: the host's first security driver ("none", doi "0"). */
+  getSecurityModel?(): Promise<{ model: string; doi: string }>;
+  /** virDomainGetSecurityLabel: label "" when the domain has none. */
+  getSecurityLabel?(dom: DomainRef): Promise<{ label: string; enforcing: boolean }>;
+  hasManagedSaveImage?(dom: DomainRef): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -138,7 +145,8 @@ export interface GuestCaps {
   emulator?: string;
   machines?: { name: string; canonical?: string; maxCpus?: number }[];
   domains: { type: string; emulator?: string }[];
-  features?: string[];
+  /** "pae", or { name: "acpi", default: "on", toggle: "yes" } for <acpi default='on' toggle='yes'/>. */
+  features?: (string | { name: string; default?: string; toggle?: string })[];
 }
 
 /** A driver plugin: what the registry holds. */

@@ -1,0 +1,18 @@
+import { CliError, defineVerb, domainOpt } from "../verb.ts";
+
+export default defineVerb({
+  name: "lxc-enter-namespace",
+  summary: "LXC Guest Enter Namespace",
+  description: "Run an arbitrary command in a lxc guest namespace; use at your own risk",
+  options: [
+    domainOpt(),
+    { name: "noseclabel", type: "bool", help: "Do not change process security label" },
+    { name: "cmd", type: "argv", required: true, positional: true, help: "command to run" },
+  ],
+  async run(ctx, o) {
+    const dom = await ctx.domain(o.domain as string);
+    const status = await (await ctx.conn()).lxcEnterNamespace(dom, o.cmd as string[], { noSecLabel: !!o.noseclabel });
+    // virsh waits with virProcessWait, which reports any non-zero status as a failure
+    if (status !== 0) throw new CliError([`internal error: Child process unexpected exit status ${status}`]);
+  },
+});

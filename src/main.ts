@@ -1,0 +1,14 @@
+// bunvirt's entry point: hand the built-in driver list to the API, then run the CLI.
+import { setBuiltins } from "./core/api.ts";
+import { runCli } from "./core/cli/index.ts";
+import { builtinPlugins } from "./plugins/builtin.ts";
+
+setBuiltins(builtinPlugins);
+// Remote transports (lxc+unix://, a local daemon's socket) plug in here once src/core/rpc exists:
+//   import { remoteHook } from "./core/rpc/client.ts"; setRemoteHook(remoteHook);
+
+const out = (s: string) => void process.stdout.write(s);
+const err = (s: string) => void process.stderr.write(s);
+const code = await runCli(process.argv.slice(2), { out, err });
+// flush stdout before leaving: a pipe may still hold queued writes
+process.exitCode = code;

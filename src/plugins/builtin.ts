@@ -1,0 +1,7 @@
+// The built-in drivers: one line each. `schemes` routes a URI without loading the module;
+// `load` is a literal dynamic import so the bundler embeds the driver in dist/bunvirt.
+import type { BuiltinEntry } from "../core/registry.ts";
+
+export const builtinPlugins: BuiltinEntry[] = [
+  { schemes: ["test"], load: () => import("./test/index.ts") },
+];
