@@ -1,0 +1,271 @@
+// Post-parse defaults for QEMU domains, as libvirt fills them in (qemuDomainDefPostParse and
+// friends): units, cpu model, clock, lifecycle actions, implicit controllers and devices,
+// drive and PCI addresses. The builder reads these; `dumpxml --inactive` shows them.
+import { errors } from "../../core/errors.ts";
+import { findMachine, isQ35, type QemuCaps } from "./caps.ts";
+import { El } from "./xml.ts";
+import { toKiB } from "./units.ts";
+import { assignPciAddresses } from "./address.ts";
+
+/** libvirt's device order in <devices> (virDomainDefFormat). */
+const DEVICE_ORDER = [
+  "emulator", "disk", "controller", "lease", "filesystem", "interface", "smartcard", "serial", "parallel",
+  "console", "channel", "input", "tpm", "graphics", "sound", "audio", "video", "hostdev", "redirdev",
+  "redirfilter", "hub", "watchdog", "memballoon", "rng", "nvram", "panic", "shmem", "memory", "iommu", "vsock",
+];
+/** Top-level order of the elements defaults may add. */
+const TOP_AFTER_OS = ["features", "cpu", "clock", "on_poweroff", "on_reboot", "on_crash", "pm", "perf", "devices", "seclabel", "launchSecurity"];
+
+export const diskIndex = (dst: string): number => {
+  // virDiskNameToIndex: strip the prefix, then base-26 "bijective" letters (a=0 … z=25, aa=26).
+  const m = /^(?:hd|sd|vd|xvd|fd|ubd)([a-z]+)/.exec(dst);
+  if (!m) return -1;
+  let n = 0;
+  for (const ch of m[1]!) n = n * 26 + (ch.charCodeAt(0) - 96);
+  return n - 1;
+};
+
+const topChild = (dom: El, name: string, before: string[]): El => dom.child(name) ?? dom.insert(new El(name), before);
+
+function memoryDefaults(dom: El): void {
+  for (const n of ["maxMemory", "memory", "currentMemory"]) {
+    const e = dom.child(n);
+    if (!e) continue;
+    const kib = toKiB((e.text ?? "").trim(), e.a("unit") ?? "KiB");
+    e.text = String(kib);
+    delete e.attrs.unit;
+    const slots = e.attrs.slots;
+    e.attrs = n === "maxMemory" ? { slots: slots!, unit: "KiB" } : { unit: "KiB" };
+    e.usedAttrs.add("unit");
+    if (n === "maxMemory") e.usedAttrs.add("slots");
+  }
+  const mem = dom.child("memory");
+  if (!mem) throw errors.xml("missing <memory>");
+  if (!dom.child("currentMemory")) {
+    const cur = new El("currentMemory", { unit: "KiB" }, [], mem.text);
+    dom.insert(cur, ["vcpu", "vcpus", "iothreads", "cputune", "os", ...TOP_AFTER_OS]);
+  }
+  const vcpu = dom.child("vcpu");
+  if (vcpu) {
+    const attrs: Record<string, string> = { placement: vcpu.attrs.placement ?? "static" };
+    for (const k of ["cpuset", "current"]) if (vcpu.attrs[k]) attrs[k] = vcpu.attrs[k]!;
+    vcpu.attrs = attrs;
+  } else {
+    dom.insert(new El("vcpu", { placement: "static" }, [], "1"), ["vcpus", "iothreads", "cputune", "os", ...TOP_AFTER_OS]);
+  }
+}
+
+function osDefaults(dom: El, caps: QemuCaps): void {
+  const os = dom.child("os");
+  if (!os) throw errors.xml("missing <os>");
+  const type = os.child("type");
+  if (!type) throw errors.xml("missing <os><type>");
+  if ((type.text ?? "hvm") !== "hvm") throw errors.configUnsupported(`os type '${type.text}' is not supported by the QEMU driver`);
+  const arch = type.attrs.arch ?? caps.arch;
+  const accel = dom.attrs.type === "kvm" ? "kvm" : "tcg";
+  let machine = type.attrs.machine ?? caps.machines.find((m) => m.isDefault && m.accel === accel)?.alias ?? "pc";
+  if (caps.canonicalize) {
+    const mt = findMachine(caps, machine, accel);
+    if (mt?.alias === machine) machine = mt.name;
+  }
+  type.attrs = { arch, machine };
+  const perDeviceBoot = dom.child("devices")?.kids.some((d) => d.kids.some((k) => k.name === "boot"));
+  if (!os.kids.some((k) => k.name === "boot") && !perDeviceBoot && !os.kids.some((k) => k.name === "kernel")) {
+    os.insert(new El("boot", { dev: "hd" }), ["bootmenu", "smbios", "bios"]);
+  }
+}
+
+function cpuDefaults(dom: El): void {
+  let cpu = dom.kids.find((k) => k.name === "cpu");
+  if (!cpu) cpu = dom.insert(new El("cpu"), TOP_AFTER_OS.slice(2));
+  if (!cpu.attrs.mode || cpu.attrs.mode === "custom") {
+    const model = cpu.kids.find((k) => k.name === "model");
+    if (!model || model.text === undefined) {
+      const rest = cpu.kids;
+      cpu.kids = [];
+      cpu.attrs = { mode: "custom", match: "exact", check: "none" };
+      cpu.insert(new El("model", { fallback: "forbid" }, [], "qemu64"));
+      for (const k of rest) if (k.name !== "model") cpu.insert(k);
+    }
+  }
+}
+
+function lifecycleDefaults(dom: El): void {
+  const before = (n: string) => TOP_AFTER_OS.slice(TOP_AFTER_OS.indexOf(n) + 1);
+  if (!dom.kids.some((k) => k.name === "clock")) dom.insert(new El("clock", { offset: "utc" }), before("clock"));
+  const defs: [string, string][] = [["on_poweroff", "destroy"], ["on_reboot", "restart"], ["on_crash", "destroy"]];
+  for (const [n, v] of defs) if (!dom.kids.some((k) => k.name === n)) dom.insert(new El(n, {}, [], v), before(n));
+}
+
+/** libvirt's virDomainDiskInsert: same-bus disks grouped, ordered by target index. */
+function sortDisks(devs: El): void {
+  const disks = devs.kids.filter((k) => k.name === "disk");
+  const bus = (d: El) => d.kids.find((k) => k.name === "target")?.attrs.bus ?? "";
+  const dst = (d: El) => diskIndex(d.kids.find((k) => k.name === "target")?.attrs.dev ?? "");
+  const out: El[] = [];
+  for (const d of disks) {
+    let at = -1;
+    for (let i = out.length - 1; i >= 0; i--) {
+      if (bus(out[i]!) !== bus(d)) continue;
+      if (dst(out[i]!) > dst(d)) at = i;
+      else if (at === -1) at = i + 1;
+    }
+    if (at === -1) out.push(d);
+    else out.splice(at, 0, d);
+  }
+  let j = 0;
+  devs.kids = devs.kids.map((k) => (k.name === "disk" ? out[j++]! : k));
+}
+
+function diskDefaults(devs: El): void {
+  for (const d of devs.kids.filter((k) => k.name === "disk")) {
+    const device = d.attrs.device ?? "disk";
+    const target = d.kids.find((k) => k.name === "target");
+    if (!target?.attrs.dev) throw errors.xml("missing disk target dev");
+    if (!target.attrs.bus) {
+      const p = target.attrs.dev.replace(/[a-z]+$/, "");
+      target.attrs.bus = { hd: "ide", sd: "scsi", vd: "virtio", fd: "fdc", xvd: "xen" }[p.replace(/[^a-z]/g, "")] ?? "ide";
+    }
+    const hasSource = d.kids.some((k) => k.name === "source");
+    if (!d.kids.some((k) => k.name === "driver") && (hasSource || d.attrs.type !== "file")) {
+      d.kids.splice(0, 0, Object.assign(new El("driver", { name: "qemu", type: "raw" }), { parent: d }));
+    }
+    const drv = d.kids.find((k) => k.name === "driver");
+    if (drv && !drv.attrs.name) drv.attrs = { name: "qemu", ...drv.attrs };
+    if (drv && !drv.attrs.type && hasSource) drv.attrs.type = "raw";
+    if (device === "cdrom" && !d.kids.some((k) => k.name === "readonly")) {
+      const i = d.kids.indexOf(target);
+      const ro = new El("readonly");
+      ro.parent = d;
+      d.kids.splice(i + 1, 0, ro);
+    }
+    const bus = target.attrs.bus;
+    if (["ide", "fdc", "scsi", "sata"].includes(bus) && !d.kids.some((k) => k.name === "address")) {
+      const idx = diskIndex(target.attrs.dev);
+      const a =
+        bus === "ide"
+          ? { controller: Math.floor(idx / 4), bus: Math.floor(idx / 2) % 2, unit: idx % 2 }
+          : bus === "fdc"
+            ? { controller: 0, bus: 0, unit: idx }
+            : bus === "scsi"
+              ? { controller: Math.floor(idx / 7), bus: 0, unit: idx % 7 }
+              : { controller: Math.floor(idx / 6), bus: 0, unit: idx % 6 };
+      d.insert(new El("address", { type: "drive", controller: String(a.controller), bus: String(a.bus), target: "0", unit: String(a.unit) }));
+    }
+  }
+}
+
+function addController(devs: El, type: string, index: number, attrs: Record<string, string> = {}): El {
+  const existing = devs.kids.filter((k) => k.name === "controller");
+  const found = existing.find((c) => c.attrs.type === type && Number(c.attrs.index ?? 0) === index);
+  if (found) return found;
+  const el = new El("controller", { type, index: String(index), ...attrs });
+  el.parent = devs;
+  // virDomainControllerInsert: same-type controllers together, by index; new types appended.
+  let at = -1;
+  for (let i = devs.kids.length - 1; i >= 0; i--) {
+    const c = devs.kids[i]!;
+    if (c.name !== "controller" || c.attrs.type !== type) continue;
+    if (Number(c.attrs.index ?? 0) > index) at = i;
+    else if (at === -1) at = i + 1;
+  }
+  if (at === -1) {
+    const last = devs.kids.map((k) => k.name).lastIndexOf("controller");
+    at = last >= 0 ? last + 1 : devs.kids.length;
+  }
+  devs.kids.splice(at, 0, el);
+  return el;
+}
+
+function controllerDefaults(devs: El, machine: string): void {
+  const q35 = isQ35(machine);
+  const usb = devs.kids.find((k) => k.name === "controller" && k.attrs.type === "usb" && (k.attrs.index ?? "0") === "0");
+  if (!usb) addController(devs, "usb", 0, { model: q35 ? "qemu-xhci" : "piix3-uhci" });
+  else if (!usb.attrs.model) usb.attrs.model = q35 ? "qemu-xhci" : "piix3-uhci";
+  for (const c of devs.kids.filter((k) => k.name === "controller")) if (!c.attrs.index) c.attrs = { type: c.attrs.type!, index: "0", ...c.attrs };
+  const disks = devs.kids.filter((k) => k.name === "disk");
+  const busOf = (d: El) => d.kids.find((k) => k.name === "target")?.attrs.bus;
+  const ctrlOf = (d: El) => Number(d.kids.find((k) => k.name === "address")?.attrs.controller ?? 0);
+  for (const d of disks) {
+    const b = busOf(d);
+    if (b === "ide" || b === "fdc") addController(devs, b, ctrlOf(d));
+    if (b === "scsi") addController(devs, "scsi", ctrlOf(d), { model: "lsi" });
+    if (b === "sata") addController(devs, "sata", ctrlOf(d));
+  }
+  if (q35) addController(devs, "sata", 0);
+  for (const c of devs.kids.filter((k) => k.name === "controller" && k.attrs.type === "scsi" && !k.attrs.model)) c.attrs.model = "lsi";
+  const needsVirtioSerial = devs.kids.some(
+    (k) => (k.name === "console" || k.name === "channel") && k.kids.some((t) => t.name === "target" && t.attrs.type === "virtio"),
+  );
+  if (needsVirtioSerial) addController(devs, "virtio-serial", 0);
+  addController(devs, "pci", 0, { model: q35 ? "pcie-root" : "pci-root" });
+}
+
+function chardevDefaults(devs: El): void {
+  const serials = devs.kids.filter((k) => k.name === "serial");
+  for (const s of serials) {
+    const t = s.kids.find((k) => k.name === "target") ?? s.insert(new El("target"));
+    const port = t.attrs.port ?? String(serials.indexOf(s));
+    t.attrs = { type: t.attrs.type ?? "isa-serial", port };
+    if (!t.kids.some((k) => k.name === "model")) t.insert(new El("model", { name: "isa-serial" }));
+  }
+  // x86 consoles of type serial alias the first serial port (libvirt's console compat).
+  for (const c of devs.kids.filter((k) => k.name === "console")) {
+    const t = c.kids.find((k) => k.name === "target") ?? c.insert(new El("target"));
+    if (!t.attrs.type) t.attrs = { type: "serial", port: t.attrs.port ?? "0" };
+  }
+}
+
+function deviceDefaults(dom: El, devs: El): void {
+  const sortedInsert = (el: El) => {
+    const pos = DEVICE_ORDER.indexOf(el.name);
+    const i = devs.kids.findIndex((k) => DEVICE_ORDER.indexOf(k.name) > pos);
+    el.parent = devs;
+    if (i < 0) devs.kids.push(el);
+    else devs.kids.splice(i, 0, el);
+  };
+  if (!devs.kids.some((k) => k.name === "input" && k.attrs.bus === "ps2" && k.attrs.type === "mouse")) sortedInsert(new El("input", { type: "mouse", bus: "ps2" }));
+  if (!devs.kids.some((k) => k.name === "input" && k.attrs.bus === "ps2" && k.attrs.type === "keyboard")) sortedInsert(new El("input", { type: "keyboard", bus: "ps2" }));
+  const graphics = devs.kids.filter((k) => k.name === "graphics");
+  if (!devs.kids.some((k) => k.name === "audio")) {
+    sortedInsert(new El("audio", { id: "1", type: graphics.some((g) => g.attrs.type === "spice") ? "spice" : "none" }));
+  }
+  const videos = devs.kids.filter((k) => k.name === "video");
+  if (graphics.length && !videos.length) sortedInsert(new El("video", {}, [new El("model", { type: "vga", vram: "16384", heads: "1", primary: "yes" })]));
+  else if (videos.length) {
+    const m = videos[0]!.kids.find((k) => k.name === "model");
+    if (m && !m.attrs.primary) m.attrs.primary = "yes";
+  }
+  if (!devs.kids.some((k) => k.name === "memballoon")) sortedInsert(new El("memballoon", { model: "virtio" }));
+  for (const n of devs.kids.filter((k) => k.name === "interface")) {
+    const mac = n.kids.find((k) => k.name === "mac");
+    if (mac?.attrs.address) mac.attrs.address = mac.attrs.address.toLowerCase();
+  }
+  if (isQ35(dom.child("os")!.child("type")!.attrs.machine!) && !devs.kids.some((k) => k.name === "watchdog")) {
+    sortedInsert(new El("watchdog", { model: "itco", action: "reset" }));
+  }
+}
+
+export interface DefaultsOptions {
+  caps: QemuCaps;
+}
+
+/** Apply libvirt's QEMU post-parse defaults to a parsed domain tree (in place). */
+export function applyDefaults(dom: El, { caps }: DefaultsOptions): void {
+  if (dom.name !== "domain") throw errors.xml("expected <domain>");
+  const type = dom.attrs.type;
+  if (type !== "qemu" && type !== "kvm") throw errors.configUnsupported(`domain type '${type}' is not supported by the QEMU driver`);
+  memoryDefaults(dom);
+  osDefaults(dom, caps);
+  cpuDefaults(dom);
+  lifecycleDefaults(dom);
+  const devs = topChild(dom, "devices", TOP_AFTER_OS.slice(TOP_AFTER_OS.indexOf("devices") + 1));
+  if (!devs.kids.some((k) => k.name === "emulator")) devs.kids.unshift(Object.assign(new El("emulator", {}, [], caps.emulator), { parent: devs }));
+  diskDefaults(devs);
+  sortDisks(devs);
+  const machine = dom.child("os")!.child("type")!.attrs.machine!;
+  controllerDefaults(devs, machine);
+  chardevDefaults(devs);
+  deviceDefaults(dom, devs);
+  assignPciAddresses(dom, devs, machine);
+}
