@@ -1,11 +1,12 @@
 // bunvirt's entry point: hand the built-in driver list to the API, then run the CLI.
-import { setBuiltins } from "./core/api.ts";
+import { setBuiltins, setRemoteHook } from "./core/api.ts";
+import { remoteHook } from "./core/rpc/client.ts";
 import { runCli } from "./core/cli/index.ts";
 import { builtinPlugins } from "./plugins/builtin.ts";
 
 setBuiltins(builtinPlugins);
-// Remote transports (lxc+unix://, a local daemon's socket) plug in here once src/core/rpc exists:
-//   import { remoteHook } from "./core/rpc/client.ts"; setRemoteHook(remoteHook);
+// Remote transports (lxc+unix://, a local daemon's socket) go through the RPC client.
+setRemoteHook(remoteHook);
 
 const out = (s: string) => void process.stdout.write(s);
 const err = (s: string) => void process.stderr.write(s);

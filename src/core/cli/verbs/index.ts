@@ -5,6 +5,7 @@ import autostart from "./autostart.ts";
 import capabilities from "./capabilities.ts";
 import consoleVerb from "./console.ts";
 import create from "./create.ts";
+import daemon from "./daemon.ts";
 import define from "./define.ts";
 import destroy from "./destroy.ts";
 import domid from "./domid.ts";
@@ -28,6 +29,6 @@ import uri from "./uri.ts";
 import version from "./version.ts";
 
 export const verbs: Verb[] = [
-  autostart, capabilities, consoleVerb, create, define, destroy, domid, dominfo, domname, domstate, domuuid,
+  autostart, capabilities, consoleVerb, create, daemon, define, destroy, domid, dominfo, domname, domstate, domuuid,
   domxmlToNative, dumpxml, hostname, list, lxcEnter, reboot, resume, run, shutdown, start, suspend, undefine, uri, version,
 ];
