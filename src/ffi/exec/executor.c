@@ -73,6 +73,7 @@ extern void _exit(int code);
 #define NR_clone 220
 #define NR_pivot_root 41
 #define NR_capset 91
+#define NR_capget 90
 #define NR_rt_sigaction 134
 #define NR_rt_sigprocmask 135
 #define NR_execveat 281
@@ -81,6 +82,7 @@ extern void _exit(int code);
 #define NR_clone 56
 #define NR_pivot_root 155
 #define NR_capset 126
+#define NR_capget 125
 #define NR_rt_sigaction 13
 #define NR_rt_sigprocmask 14
 #define NR_execveat 322
@@ -155,13 +157,28 @@ static const char *str(const unsigned char *prog, u32 off) {
   return off ? (const char *)(prog + off) : (const char *)0;
 }
 
-/* Build a NULL-terminated pointer array from a string list. */
-static int list(const unsigned char *prog, u32 off, char **out) {
+static char pidbuf[16];
+
+/* Build a NULL-terminated pointer array from a string list. An element that is exactly
+ * "\001PID" stands for the pid of the last cloned child (known only at run time). */
+static int list(const unsigned char *prog, u32 off, char **out, int child) {
   u32 n = 0, i;
   if (off) {
     n = *(const u32 *)(prog + off);
     if (n >= MAXLIST) n = MAXLIST - 1;
-    for (i = 0; i < n; i++) out[i] = (char *)(prog + ((const u32 *)(prog + off + 4))[i]);
+    for (i = 0; i < n; i++) {
+      char *s = (char *)(prog + ((const u32 *)(prog + off + 4))[i]);
+      if (s[0] == 1 && s[1] == 'P' && s[2] == 'I' && s[3] == 'D' && s[4] == 0) {
+        char t[16];
+        int k = 0, j = 0;
+        unsigned int v = (unsigned int)child;
+        do t[k++] = (char)('0' + v % 10); while (v /= 10);
+        while (k) pidbuf[j++] = t[--k];
+        pidbuf[j] = 0;
+        s = pidbuf;
+      }
+      out[i] = s;
+    }
   }
   out[n] = (char *)0;
   return (int)n;
@@ -314,6 +331,9 @@ static void run(const unsigned char *prog, u32 n, u32 pc) {
       prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
       hdr[0] = 0x20080522; /* _LINUX_CAPABILITY_VERSION_3 */
       hdr[1] = 0;
+      /* never ask for more than we hold (capset would refuse with EPERM) */
+      if (syscall(NR_capget, hdr, data) < 0) fail(pc);
+      keep &= ((u64)data[4] << 32) | data[1];
       data[0] = (u32)keep; data[1] = (u32)keep; data[2] = (u32)keep;
       data[3] = (u32)(keep >> 32); data[4] = (u32)(keep >> 32); data[5] = (u32)(keep >> 32);
       if (syscall(NR_capset, hdr, data) < 0) fail(pc);
@@ -331,13 +351,13 @@ static void run(const unsigned char *prog, u32 n, u32 pc) {
       break;
     }
     case OP_EXECVE:
-      list(prog, st->s[1], argv);
-      list(prog, st->s[2], envp);
+      list(prog, st->s[1], argv, child);
+      list(prog, st->s[2], envp, child);
       execve(str(prog, st->s[0]), argv, envp);
       fail(pc);
     case OP_EXECVEAT:
-      list(prog, st->s[1], argv);
-      list(prog, st->s[2], envp);
+      list(prog, st->s[1], argv, child);
+      list(prog, st->s[2], envp, child);
       syscall(NR_execveat, (int)st->a, "", argv, envp, AT_EMPTY_PATH);
       fail(pc);
     case OP_SIGRESET:
@@ -378,7 +398,9 @@ int bv_spawn(const unsigned char *prog, int len, int report_w) {
   if (len < 8 || *(const u32 *)prog != MAGIC) return -22;
   n = *(const u32 *)(prog + 4);
   if (8 + (u64)n * REC > (u64)len) return -22;
-  r = syscall(NR_clone, SIGCHLD, 0, 0, 0, 0);
+  /* exit signal 0: a "clone child" that Bun's own SIGCHLD reaper (waitpid(-1) without
+   * __WALL) cannot steal; we wait for it with __WALL. */
+  r = syscall(NR_clone, 0, 0, 0, 0, 0);
   if (r < 0) return -*__errno_location();
   if (r == 0) {
     if (dup3(report_w, REPORT_FD, O_CLOEXEC) < 0) _exit(126);
@@ -422,7 +444,7 @@ int bv_read(int fd, unsigned char *buf, int len, int timeout_ms) {
 /* waitpid; returns the raw status (>= 0), -errno, or -11 if WNOHANG and not exited. */
 int bv_waitpid(int pid, int nohang) {
   int status = 0, r;
-  do r = waitpid(pid, &status, nohang ? 1 : 0); while (r < 0 && *__errno_location() == EINTR);
+  do r = waitpid(pid, &status, (nohang ? 1 : 0) | 0x40000000 /* __WALL */); while (r < 0 && *__errno_location() == EINTR);
   if (r < 0) return -*__errno_location();
   if (r == 0) return -EAGAIN;
   return status & 0xffff;

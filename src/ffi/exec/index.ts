@@ -91,6 +91,9 @@ interface Step {
 
 const REC = 48;
 
+/** An argv/envp element replaced at run time by the pid of the program's last cloned child. */
+export const CHILD_PID_ARG = "\x01PID";
+
 /** A program of steps for the executor. Methods append one step each and return this. */
 export class Program {
   readonly steps: Step[] = [];

@@ -1,0 +1,86 @@
+// Container cgroups on v1, v2 and hybrid hosts. The layout is read from /proc/self/mountinfo:
+//   v2:     one cgroup2 mount with controllers → V2Cgroup with controllers
+//   v1:     per-controller cgroup mounts → V1Cgroup
+//   hybrid: v1 controllers + a cgroup2 'unified' mount without controllers → both: limits in v1,
+//           membership mirrored in the unified tree (libvirt 9.0 and crun 1.8 fail here).
+import { readFileSync } from "node:fs";
+import { V1Cgroup } from "./v1/manager.ts";
+import { V2Cgroup } from "./v2/manager.ts";
+import type { CgroupDriver, CgroupLimits, DeviceRule } from "./types.ts";
+export type { CgroupLimits, DeviceRule } from "./types.ts";
+
+// Controllers a container joins on v1 (named hierarchies such as name=systemd are left alone).
+const V1_CONTROLLERS = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "net_cls", "net_prio", "perf_event", "hugetlb"];
+
+export interface CgroupLayout {
+  v1: Map<string, string>;
+  v2?: string;
+  v2Controllers: string[];
+}
+
+export function detectLayout(mountinfo = readFileSync("/proc/self/mountinfo", "utf8")): CgroupLayout {
+  const v1 = new Map<string, string>();
+  let v2: string | undefined;
+  for (const line of mountinfo.split("\n")) {
+    const sep = line.indexOf(" - ");
+    if (sep < 0) continue;
+    const left = line.slice(0, sep).split(" ");
+    const [fstype, , superOpts] = line.slice(sep + 3).split(" ");
+    const mnt = left[4]!.replace(/\\040/g, " ");
+    if (left[3] !== "/") continue; // a bind of a sub-cgroup, not the hierarchy root
+    if (fstype === "cgroup2") v2 ??= mnt;
+    else if (fstype === "cgroup") {
+      for (const o of (superOpts ?? "").split(",")) if (V1_CONTROLLERS.includes(o) && !v1.has(o)) v1.set(o, mnt);
+    }
+  }
+  let v2Controllers: string[] = [];
+  if (v2) {
+    try {
+      v2Controllers = readFileSync(`${v2}/cgroup.controllers`, "utf8").trim().split(/\s+/).filter(Boolean);
+    } catch {}
+  }
+  return { v1, v2, v2Controllers };
+}
+
+/** The cgroup(s) of one container: bunvirt/lxc-NAME in every hierarchy in use. */
+export class ContainerCgroup {
+  readonly parts: CgroupDriver[] = [];
+  constructor(
+    readonly rel: string,
+    layout = detectLayout(),
+  ) {
+    if (layout.v1.size) this.parts.push(new V1Cgroup(layout.v1, rel));
+    // Pure v2: controllers live there. Hybrid: membership only (no controllers delegated).
+    if (layout.v2) this.parts.push(new V2Cgroup(layout.v2, rel, layout.v1.size === 0 && layout.v2Controllers.length > 0));
+  }
+  get dirs(): string[] {
+    return this.parts.flatMap((p) => p.dirs);
+  }
+  create(limits: CgroupLimits): void {
+    try {
+      for (const p of this.parts) {
+        p.create();
+        p.apply(limits);
+      }
+    } catch (e) {
+      this.remove();
+      throw e;
+    }
+  }
+  addPid(pid: number): void {
+    for (const p of this.parts) p.addPid(pid);
+  }
+  remove(): void {
+    for (const p of this.parts) {
+      try {
+        p.remove();
+      } catch {}
+    }
+  }
+}
+
+/** libvirt's default allow-list for LXC (lxc_cgroup.c): memory devices, tty, ptmx, fuse, ptys. */
+export function defaultDeviceRules(): DeviceRule[] {
+  const c = (major: number, minor: number): DeviceRule => ({ type: "c", major, minor, access: "rwm" });
+  return [c(1, 3), c(1, 5), c(1, 7), c(1, 8), c(1, 9), c(5, 0), c(5, 1), c(5, 2), c(10, 229), c(136, -1)];
+}

@@ -1,0 +1,7 @@
+import { join } from "node:path";
+import { cgWrite } from "../util.ts";
+import type { CgroupLimits } from "../types.ts";
+
+export function applyMemory(dir: string, l: CgroupLimits): void {
+  if (l.memoryKiB) cgWrite(join(dir, "memory.limit_in_bytes"), String(l.memoryKiB * 1024));
+}
