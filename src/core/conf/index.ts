@@ -4,3 +4,4 @@
 export * from "./model.ts";
 export { parseDomainXml } from "./parse.ts";
 export { formatDomainXml } from "./format.ts";
+export { applyCommonDefaults } from "./defaults.ts";

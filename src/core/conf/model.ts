@@ -33,6 +33,7 @@ export interface DomainDef {
   onReboot?: LifecycleAction;
   onCrash?: LifecycleAction;
   devices: Device[];
+  seclabels: SecLabel[];
   /** `<lxc:namespace>`: share a namespace of another process/netns with the container. */
   lxcNamespace?: LxcNamespace;
   /** xmlns:PREFIX declarations on <domain> (prefix → URI), e.g. lxc, qemu. */
@@ -115,6 +116,15 @@ export interface ClockDef {
   timezone?: string;
   basis?: string;
   timers: Record<string, string>[];
+}
+
+export interface SecLabel {
+  type?: "none" | "static" | "dynamic";
+  model?: string;
+  relabel?: "yes" | "no";
+  label?: string;
+  imagelabel?: string;
+  baselabel?: string;
 }
 
 export type LxcShareNs = { type: "name" | "pid" | "netns"; value: string };

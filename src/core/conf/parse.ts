@@ -9,7 +9,7 @@ import { parseUuid, randomUuid } from "./uuid.ts";
 import { toKiB } from "./units.ts";
 import { parseOs } from "./parse/os.ts";
 import { parseDevices } from "./parse/devices.ts";
-import { parseClock, parseCpu, parseCputune, parseFeatures, parseIdmap, parseLifecycle, parseLxcNamespace } from "./parse/general.ts";
+import { parseClock, parseSeclabel, parseCpu, parseCputune, parseFeatures, parseIdmap, parseLifecycle, parseLxcNamespace } from "./parse/general.ts";
 import { checkDomainDef } from "./parse/checks.ts";
 import { errors } from "../errors.ts";
 
@@ -44,7 +44,7 @@ function parseDomain(d: Ctx): DomainDef {
     if (!u) uuidEl.fail(`malformed uuid element '${uuidEl.text() ?? ""}'`);
     uuid = u!;
   } else uuid = randomUuid();
-  const def: DomainDef = { type: type!, name, uuid, memory: 0, vcpu: { count: 1 }, os: parseOs(undefined), devices: [], xmlns: {}, extra: [] };
+  const def: DomainDef = { type: type!, name, uuid, memory: 0, vcpu: { count: 1 }, os: parseOs(undefined), devices: [], seclabels: [], xmlns: {}, extra: [] };
   for (const [k, v] of Object.entries(d.el.attrs)) if (k.startsWith("xmlns:")) def.xmlns[k.slice(6)] = v;
   const title = d.child("title");
   if (title) {
@@ -103,6 +103,7 @@ function parseDomain(d: Ctx): DomainDef {
   def.onReboot = parseLifecycle(d.child("on_reboot"));
   def.onCrash = parseLifecycle(d.child("on_crash"));
   def.devices = parseDevices(d.child("devices"));
+  def.seclabels = d.all("seclabel").map(parseSeclabel);
 
   // <lxc:namespace>: matched by namespace URI, whatever prefix the document chose.
   const lxcPrefix = Object.entries(def.xmlns).find(([, uri]) => uri === LXC_NAMESPACE_URI)?.[0];

@@ -131,7 +131,8 @@ function hostdevEl(d: HostdevDev, f: Fmt): XmlEl {
   srcKids.push(...(s.extra ?? []));
   return el(
     "hostdev",
-    { mode: d.mode, type: d.type, managed: d.managed, model: d.model },
+    // libvirt always prints managed= on subsystem hostdevs (false unless "yes").
+    { mode: d.mode, type: d.type, managed: d.mode === "subsystem" ? (d.managed === "yes" ? "yes" : "no") : d.managed, model: d.model },
     sortChildren(
       [
         d.driver && el("driver", { name: d.driver.name }),

@@ -12,6 +12,12 @@ export function parseMac(s: string): string | undefined {
   return parts.map((p) => p.toLowerCase().padStart(2, "0")).join(":");
 }
 
+/** A random MAC under libvirt's prefix 52:54:00 (virDomainNetGenerateMAC). */
+export function randomMac(): string {
+  const b = crypto.getRandomValues(new Uint8Array(3));
+  return ["52", "54", "00", ...Array.from(b, (x) => x.toString(16).padStart(2, "0"))].join(":");
+}
+
 export function isIPv4(s: string): boolean {
   const p = s.split(".");
   return p.length === 4 && p.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255);

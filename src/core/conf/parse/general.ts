@@ -1,7 +1,7 @@
 // Domain-level elements other than os and devices: cputune, resource, idmap, features, cpu,
 // clock, lifecycle actions, lxc:namespace.
 import type { Ctx } from "./ctx.ts";
-import type { ClockDef, CpuDef, Cputune, Features, Idmap, IdmapEntry, LifecycleAction, LxcNamespace, LxcShareNs } from "../model.ts";
+import type { ClockDef, CpuDef, Cputune, Features, Idmap, IdmapEntry, LifecycleAction, LxcNamespace, LxcShareNs, SecLabel } from "../model.ts";
 import { LIFECYCLE_ACTIONS } from "../model.ts";
 
 export function parseCputune(c: Ctx): Cputune {
@@ -96,6 +96,21 @@ export function parseLifecycle(c: Ctx | undefined): LifecycleAction | undefined 
   const v = c.text() ?? "";
   if (!(LIFECYCLE_ACTIONS as readonly string[]).includes(v)) c.fail(`invalid lifecycle action '${v}'`);
   return v as LifecycleAction;
+}
+
+export function parseSeclabel(c: Ctx): SecLabel {
+  const s: SecLabel = {};
+  const type = c.enumAttr("type", ["none", "static", "dynamic"] as const, "security label type");
+  if (type) s.type = type;
+  const model = c.attr("model");
+  if (model !== undefined) s.model = model;
+  const relabel = c.enumAttr("relabel", ["yes", "no"] as const, "security relabel value");
+  if (relabel) s.relabel = relabel;
+  for (const k of ["label", "imagelabel", "baselabel"] as const) {
+    const v = c.childText(k);
+    if (v !== undefined) s[k] = v;
+  }
+  return s;
 }
 
 export function parseLxcNamespace(c: Ctx): LxcNamespace {

@@ -2,7 +2,7 @@
 import type { Ctx } from "./ctx.ts";
 import type { InterfaceDev } from "../model/devices.ts";
 import * as K from "../model/attr-keys.ts";
-import { keepExtra, parseAddress, parseInfo, parseIp, parseMac, parseRoute } from "./common.ts";
+import { keepExtra, parseAddress, parseInfo, parseIp, parseMac, parseRoute, randomMac } from "./common.ts";
 
 const NET_TYPES = [
   "user", "ethernet", "vhostuser", "server", "client", "mcast", "network", "bridge", "internal",
@@ -35,6 +35,8 @@ export function parseInterface(c: Ctx): InterfaceDev {
     const ck = mac.attr("check");
     if (ck !== undefined) n.mac.check = ck;
   }
+  // libvirt generates a MAC in its own OUI (52:54:00) when none is given.
+  n.mac ??= { address: randomMac() };
   const src = c.child("source");
   if (src) {
     n.source = src.pick(K.NET_SOURCE);

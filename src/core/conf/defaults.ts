@@ -1,0 +1,31 @@
+// Post-parse defaults every libvirt driver applies (virDomainDefPostParseCommon and the generic
+// device post-parse). Driver-specific defaults live with each driver and call this first.
+import type { DomainDef } from "./model.ts";
+import type { ChardevDev } from "./model/devices.ts";
+
+export function applyCommonDefaults(def: DomainDef): DomainDef {
+  // virDomainDefPostParseMemory: no or too large currentMemory means "all of memory".
+  if (def.currentMemory === undefined || def.currentMemory === 0 || def.currentMemory > def.memory) def.currentMemory = def.memory;
+  def.vcpu.placement ??= "static";
+  def.clock ??= { offset: "utc", timers: [] };
+  def.onPoweroff ??= "destroy";
+  def.onReboot ??= "restart";
+  def.onCrash ??= "destroy";
+  assignSerialPorts(def, "serial");
+  assignSerialPorts(def, "parallel");
+  return def;
+}
+
+/** Serial/parallel ports without a number get the next free one (virDomainChrTargetDefaults). */
+function assignSerialPorts(def: DomainDef, kind: "serial" | "parallel"): void {
+  const chrs = def.devices.filter((d): d is ChardevDev => d.kind === kind);
+  let next = 0;
+  for (const c of chrs) {
+    const p = c.target?.attrs.port;
+    if (p !== undefined) next = Math.max(next, Number(p) + 1);
+  }
+  for (const c of chrs) {
+    c.target ??= { attrs: {} };
+    if (c.target.attrs.port === undefined) c.target.attrs.port = String(next++);
+  }
+}
