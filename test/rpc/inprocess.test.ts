@@ -1,0 +1,133 @@
+// The daemon in this process over a FakeConnection: fds riding SCM_RIGHTS in both directions,
+// lifecycle events, keepalive, and our own client (openRemote) end to end.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runDaemon, type DaemonHandle } from "../../src/core/daemon/index.ts";
+import { openRemote, RemoteConnection } from "../../src/core/rpc/client.ts";
+import { parseUri } from "../../src/core/uri.ts";
+import { LifecycleEventType, type Connection, type LifecycleEvent } from "../../src/core/driver.ts";
+import { FakeConnection } from "./fake.ts";
+import { cleanup, hasVirsh, tempRoot, virsh } from "./helpers.ts";
+
+const XML = (name: string, uuid: string) => `<domain type='test'><name>${name}</name><uuid>${uuid}</uuid></domain>`;
+
+describe("daemon in-process (fake driver)", () => {
+  let root: string;
+  let d: DaemonHandle;
+  let fake: FakeConnection;
+  const logs: string[] = [];
+  const opened: string[] = [];
+  beforeAll(async () => {
+    root = tempRoot("inproc");
+    fake = new FakeConnection();
+    // namespace fds: two pipes' read ends stand in for /proc/PID/ns/* files
+    (fake as any).lxcOpenNamespace = async () => {
+      const a = join(root, "ns-a"), b = join(root, "ns-b");
+      writeFileSync(a, "ns-a-content");
+      writeFileSync(b, "ns-b-content");
+      return [openSync(a, "r"), openSync(b, "r")];
+    };
+    d = await runDaemon({ root, open: async (u) => (opened.push(u), fake), log: (m) => logs.push(m), handleSignals: false });
+  });
+  afterAll(async () => {
+    await d.close();
+    cleanup(root);
+  });
+
+  test("lxc:///system is opened under the daemon root", async () => {
+    const c = await openRemote(parseUri(`lxc+unix:///system?socket=${d.rwSocket}`));
+    expect(c.getType()).toBe("Test");
+    expect(opened).toContain(`lxc:///embed?root=${encodeURIComponent(join(root, "lxc"))}`);
+    await c.close();
+  });
+
+  test.skipIf(!hasVirsh)("virsh create --pass-fds: the fd reaches the driver over SCM_RIGHTS", async () => {
+    const xmlFile = join(root, "p.xml");
+    writeFileSync(xmlFile, XML("passer", "22222222-2222-2222-2222-222222222222"));
+    const payload = join(root, "payload");
+    writeFileSync(payload, "hello through SCM_RIGHTS");
+    const fd = openSync(payload, "r");
+    try {
+      const r = await virsh(`test+unix:///default?socket=${d.rwSocket}`, ["create", xmlFile, "--pass-fds", "3"], { fds: [fd] });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(`Domain 'passer' created from ${xmlFile}\n\n`);
+    } finally {
+      closeSync(fd);
+    }
+    expect(fake.lastFdContents).toEqual(["hello through SCM_RIGHTS"]);
+    const c = await openRemote(parseUri(`test+unix:///default?socket=${d.rwSocket}`));
+    await c.destroy(await c.lookupByName("passer"));
+    await c.close();
+  });
+
+  test("client: create with fds, lxcOpenNamespace returns fds (REPLY_WITH_FDS)", async () => {
+    const c = await openRemote(parseUri(`test+unix:///default?socket=${d.rwSocket}`));
+    const f1 = join(root, "f1"), f2 = join(root, "f2");
+    writeFileSync(f1, "one");
+    writeFileSync(f2, "two");
+    const fds = [openSync(f1, "r"), openSync(f2, "r")];
+    const dom = await c.createXML(XML("withfds", "33333333-3333-3333-3333-333333333333"), 0, fds);
+    fds.forEach(closeSync);
+    expect(dom.name).toBe("withfds");
+    expect(dom.id).toBeGreaterThan(0);
+    expect(fake.lastFdContents).toEqual(["one", "two"]);
+    const ns = await c.lxcOpenNamespace!(dom);
+    expect(ns.map((fd) => readFileSync(`/proc/self/fd/${fd}`, "utf8"))).toEqual(["ns-a-content", "ns-b-content"]);
+    ns.forEach(closeSync);
+    await c.destroy(dom);
+    await c.close();
+  });
+
+  test("lifecycle events reach a remote listener", async () => {
+    const c = (await openRemote(parseUri(`test+unix:///default?socket=${d.rwSocket}`))) as RemoteConnection;
+    const got: LifecycleEvent[] = [];
+    c.onLifecycle((ev) => got.push(ev));
+    await Bun.sleep(50); // registration is a round trip
+    const dom = await c.defineXML(XML("evented", "44444444-4444-4444-4444-444444444444"));
+    await c.create(dom);
+    await c.destroy(dom);
+    await c.undefine(dom);
+    for (let i = 0; i < 100 && got.length < 4; i++) await Bun.sleep(10);
+    expect(got.map((e) => [e.dom.name, e.event])).toEqual([
+      ["evented", LifecycleEventType.DEFINED],
+      ["evented", LifecycleEventType.STARTED],
+      ["evented", LifecycleEventType.STOPPED],
+      ["evented", LifecycleEventType.UNDEFINED],
+    ]);
+    await c.close();
+  });
+
+  test("errors keep their code and domain across the wire", async () => {
+    const c = await openRemote(parseUri(`test+unix:///default?socket=${d.rwSocket}`));
+    const e = await c.lookupByName("nosuch").catch((x) => x);
+    expect([e.code, e.domain, e.message]).toEqual([42, 20, "Domain not found: no domain with matching name 'nosuch'"]);
+    await c.close();
+  });
+
+  test("read-only socket: lookups work, changes get OPERATION_DENIED", async () => {
+    const c: Connection = await openRemote(parseUri(`test+unix:///default?socket=${d.roSocket}`));
+    expect(Array.isArray(await c.listAllDomains())).toBe(true);
+    const e = await c.defineXML(XML("nope", "55555555-5555-5555-5555-555555555555")).catch((x) => x);
+    expect([e.code, e.message]).toEqual([29, "operation forbidden: read only access prevents virDomainDefineXMLFlags"]);
+    await c.close();
+  });
+
+  test("keepalive PING gets a PONG", async () => {
+    const { connect } = await import("node:net");
+    const ping = new Uint8Array(28);
+    const dv = new DataView(ping.buffer);
+    dv.setUint32(0, 28);
+    dv.setUint32(4, 0x6b656570);
+    dv.setUint32(8, 1);
+    dv.setUint32(12, 1); // PING
+    dv.setUint32(16, 2); // MESSAGE
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const s = connect(d.rwSocket);
+      s.on("connect", () => s.write(ping));
+      s.on("data", (b) => (s.destroy(), resolve(b)));
+      s.on("error", reject);
+    });
+    expect(reply.toString("hex")).toBe("0000001c" + "6b656570" + "00000001" + "00000002" + "00000002" + "00000000" + "00000000");
+  });
+});
