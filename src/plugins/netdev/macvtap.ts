@@ -56,12 +56,17 @@ export function createMacvtap(opts: MacvtapOptions): Macvtap {
 
   let name: string;
   let created = false;
+  let restoreParentMac: { dev: number; mac: string } | undefined;
   if (managed) {
     if (!opts.source) throw netdevError("a managed macvtap needs a source device", ErrorCode.INVALID_ARG);
     const mode = opts.mode ?? "vepa";
     if (!(mode in MACVLAN_MODES) || mode === "source")
       throw netdevError(`unsupported macvtap mode '${mode}' (bridge, vepa, private, passthrough)`, ErrorCode.CONFIG_UNSUPPORTED);
-    if (!r.getLink(opts.source)) throw netdevError(`macvtap source device '${opts.source}' does not exist`);
+    const parent = r.getLink(opts.source);
+    if (!parent) throw netdevError(`macvtap source device '${opts.source}' does not exist`);
+    // passthrough: the macvtap inherits the parent's MAC and setting its MAC rewrites the
+    // parent's (as libvirt does); remember the parent's to put it back at teardown.
+    if (mode === "passthrough") restoreParentMac = { dev: parent.index, mac: parent.mac! };
     const mk = (n: string) => r.createMacvlan("macvtap", n, opts.source!, mode, { mac });
     if (opts.name) { mk(opts.name); name = opts.name; } else name = createWithFreeName(r, "macvtap%d", mk);
     created = true;
@@ -86,6 +91,7 @@ export function createMacvtap(opts: MacvtapOptions): Macvtap {
   };
   try {
     const ifindex = r.requireLink(name).index;
+    if (restoreParentMac) r.setMac(ifindex, mac);
     if (managed) r.setUp(ifindex);
     const dev = openTapNode(name, ifindex);
     fds.push(dev.fd);
@@ -102,14 +108,20 @@ export function createMacvtap(opts: MacvtapOptions): Macvtap {
         closeFds();
         if (node) { unlinkQuiet(node); node = undefined; }
         if (managed) deleteIfExists(r, n);
+        if (restoreParentMac) { restoreMac(r, restoreParentMac); restoreParentMac = undefined; }
       },
     };
   } catch (e) {
     closeFds();
     if (node) unlinkQuiet(node);
     if (created) deleteIfExists(r, name);
+    if (restoreParentMac) restoreMac(r, restoreParentMac);
     throw e;
   }
+}
+
+function restoreMac(r: Rtnl, p: { dev: number; mac: string }): void {
+  if (r.getLink(p.dev)?.mac !== p.mac) r.setMac(p.dev, p.mac);
 }
 
 function unlinkQuiet(p: string): void {
