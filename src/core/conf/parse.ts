@@ -21,7 +21,9 @@ export interface ParseOptions {
 export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef {
   const root = parseXmlDocument(xml);
   if (root.name !== "domain") throw errors.xml(`/${root.name}: expected root element 'domain', found '${root.name}'`);
-  const d = new Ctx(root, "/domain", { validate: !!opts.validate });
+  const xmlns: Record<string, string> = {};
+  for (const [k, v] of Object.entries(root.attrs)) if (k.startsWith("xmlns:")) xmlns[k.slice(6)] = v;
+  const d = new Ctx(root, "/domain", { validate: !!opts.validate, xmlns });
   const def = parseDomain(d);
   d.checkUnknown();
   checkDomainDef(def);
@@ -111,9 +113,11 @@ function parseDomain(d: Ctx): DomainDef {
     const ns = d.child(`${lxcPrefix}:namespace`);
     if (ns) def.lxcNamespace = parseLxcNamespace(ns);
   }
+  // Elements libvirt knows but the model does not are kept verbatim; unknown ones are dropped,
+  // as libvirt's parser ignores them (validate mode has already refused them).
   for (const k of d.unused()) {
     d.use(k);
-    def.extra.push(k.el);
+    if (k.known) def.extra.push(k.el);
   }
   // Drop undefined keys so the model compares and serialises cleanly.
   for (const k of ["onPoweroff", "onReboot", "onCrash"] as const) if (def[k] === undefined) delete def[k];

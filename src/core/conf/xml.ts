@@ -10,6 +10,8 @@ export interface XmlEl {
   children: XmlEl[];
   /** Text content (only for elements without child elements, as in domain XML). */
   text?: string;
+  /** Print `<x>` and `</x>` even when empty (libvirt does for <devices>). */
+  open?: boolean;
 }
 
 export function el(name: string, attrs: Record<string, string | number | undefined | null> = {}, children: (XmlEl | undefined | null | false)[] | string = []): XmlEl {
@@ -156,7 +158,7 @@ export function serialize(e: XmlEl, indent = 0, out: string[] = []): string[] {
   const pad = " ".repeat(indent);
   let open = `${pad}<${e.name}`;
   for (const [k, v] of Object.entries(e.attrs)) open += ` ${k}='${escapeXml(v)}'`;
-  if (e.children.length) {
+  if (e.children.length || (e.open && !e.text)) {
     out.push(open + ">");
     for (const c of e.children) serialize(c, indent + 2, out);
     out.push(`${pad}</${e.name}>`);

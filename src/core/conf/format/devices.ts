@@ -18,7 +18,8 @@ export function devicesEl(devs: Device[], f: Fmt): XmlEl {
   const els = devs.map((d) => deviceEl(d, f));
   const rank = (e: XmlEl) => DEV_RANK.get(e.name) ?? DEVICE_ORDER.length;
   const sorted = els.map((e, i) => [e, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
-  return el("devices", {}, sorted.map((p) => p[0]));
+  // libvirt prints <devices> and </devices> unconditionally, even with nothing between.
+  return { ...el("devices", {}, sorted.map((p) => p[0])), open: true };
 }
 
 export function deviceEl(d: Device, f: Fmt): XmlEl {

@@ -137,9 +137,8 @@ export function parseInfo(c: Ctx, info: DeviceInfo): void {
 /** Children the device parser did not consume, kept verbatim (and rejected by validate). */
 export function keepExtra(c: Ctx, info: { extra?: import("../model.ts").RawXml[] }): void {
   const rest = c.unused();
-  if (!rest.length) return;
-  info.extra = rest.map((k) => {
-    c.use(k);
-    return k.el;
-  });
+  for (const k of rest) c.use(k);
+  // Unknown to libvirt's schema: dropped, as libvirt's parser ignores them.
+  const kept = rest.filter((k) => k.known).map((k) => k.el);
+  if (kept.length) info.extra = kept;
 }

@@ -2,17 +2,30 @@
 // attributes and children the parser consumed, so `validate` can reject everything else.
 import type { XmlEl } from "../xml.ts";
 import { errors } from "../../errors.ts";
+import { attrAllowed, childPatterns, ROOT } from "../schema/names.ts";
+
+export interface CtxOptions {
+  validate: boolean;
+  /** xmlns prefix → URI in scope (from <domain>), to match namespaced schema elements. */
+  xmlns?: Record<string, string>;
+}
 
 export class Ctx {
-  private usedAttrs = new Set<string>();
   private usedKids = new Set<XmlEl>();
   private kids: Ctx[] | undefined;
 
   constructor(
     readonly el: XmlEl,
     readonly path: string,
-    readonly opts: { validate: boolean },
+    readonly opts: CtxOptions,
+    /** RelaxNG element patterns this element may be (empty: libvirt does not know it here). */
+    readonly schema: readonly number[] = ROOT,
   ) {}
+
+  /** Whether libvirt's schema allows this element where it is. */
+  get known(): boolean {
+    return this.schema.length > 0;
+  }
 
   get name(): string {
     return this.el.name;
@@ -20,7 +33,6 @@ export class Ctx {
 
   /** An attribute's value (entities decoded), or undefined. */
   attr(name: string): string | undefined {
-    this.usedAttrs.add(name);
     return this.el.attrs[name];
   }
 
@@ -39,7 +51,9 @@ export class Ctx {
         idx.set(c.name, n);
         // libxml2's xmlGetNodePath: index only when the name repeats among siblings.
         const p = `${this.path}/${c.name}${count.get(c.name)! > 1 ? `[${n}]` : ""}`;
-        return new Ctx(c, p, this.opts);
+        const colon = c.name.indexOf(":");
+        const ns = colon < 0 ? "" : (this.opts.xmlns?.[c.name.slice(0, colon)] ?? "?");
+        return new Ctx(c, p, this.opts, childPatterns(this.schema, c.name.slice(colon + 1), ns));
       });
     }
     return this.kids;
@@ -128,19 +142,22 @@ export class Ctx {
     return n!;
   }
 
-  /** In validate mode: reject attributes and children the parser did not consume. */
-  checkUnknown(recursive = true): void {
+  /**
+   * In validate mode: reject elements and attributes libvirt's schema does not allow where they
+   * are (like virsh define --validate's RelaxNG check), naming the path.
+   */
+  checkUnknown(): void {
     if (!this.opts.validate) return;
     for (const a of Object.keys(this.el.attrs)) {
-      if (!this.usedAttrs.has(a) && !a.startsWith("xmlns")) {
-        throw errors.schema(`${this.path}/@${a}: unknown attribute '${a}' on element '${this.el.name}'`);
-      }
+      if (a === "xmlns" || a.startsWith("xmlns:")) continue;
+      if (!attrAllowed(this.schema, a)) throw errors.schema(`${this.path}/@${a}: attribute '${a}' is not allowed on element '${this.el.name}'`);
     }
     for (const k of this.children()) {
-      if (!this.usedKids.has(k.el)) throw errors.schema(`${k.path}: unknown element '${k.el.name}' in '${this.el.name}'`);
-      if (recursive) k.checkUnknown(true);
+      if (!k.known) throw errors.schema(`${k.path}: element '${k.el.name}' is not allowed in '${this.el.name}'`);
+      k.checkUnknown();
     }
   }
+
 }
 
 export function parseUint(v: string): number | undefined {

@@ -27,5 +27,11 @@ const PARSERS: Record<string, (c: Ctx) => Device> = {
 
 export function parseDevices(c: Ctx | undefined): Device[] {
   if (!c) return [];
-  return c.each().map((k) => PARSERS[k.name]?.(k) ?? { kind: "raw", xml: k.el });
+  const out: Device[] = [];
+  for (const k of c.each()) {
+    const p = PARSERS[k.name];
+    if (p) out.push(p(k));
+    else if (k.known) out.push({ kind: "raw", xml: k.el }); // libvirt ignores unknown devices
+  }
+  return out;
 }

@@ -16,7 +16,7 @@ export function parseCputune(c: Ctx): Cputune {
     if (!/^-?\d+$/.test(quota.text() ?? "")) quota.fail(`invalid cputune quota '${quota.text() ?? ""}'`);
     t.quota = q;
   }
-  for (const k of c.unused()) (c.use(k), t.extra.push(k.el));
+  for (const k of c.unused()) if ((c.use(k), k.known)) t.extra.push(k.el);
   return t;
 }
 
@@ -76,7 +76,7 @@ export function parseCpu(c: Ctx): CpuDef {
     cpu.topology = { sockets: n("sockets") ?? 1, dies: n("dies"), clusters: n("clusters"), cores: n("cores") ?? 1, threads: n("threads") ?? 1 };
   }
   cpu.features = c.all("feature").map((f) => ({ policy: f.attr("policy"), name: f.req("name") }));
-  for (const k of c.unused()) (c.use(k), cpu.extra.push(k.el));
+  for (const k of c.unused()) if ((c.use(k), k.known)) cpu.extra.push(k.el);
   return cpu;
 }
 

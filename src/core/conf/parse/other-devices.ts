@@ -74,7 +74,9 @@ export function parseVideo(c: Ctx): VideoDev {
   if (m) {
     d.model = m.pick(K.VIDEO_MODEL);
     const rest = m.unused();
-    if (rest.length) d.modelExtra = rest.map((k) => (m.use(k), k.el));
+    for (const k of rest) m.use(k);
+    const kept = rest.filter((k) => k.known).map((k) => k.el);
+    if (kept.length) d.modelExtra = kept;
   }
   const drv = c.child("driver");
   if (drv) d.driver = { ...drv.el.attrs };
