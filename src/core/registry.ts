@@ -4,6 +4,7 @@
 
 import type { DriverPlugin, GuestCaps, HostApi, PluginFactory } from "./driver.ts";
 import { errors } from "./errors.ts";
+import type { DomainDef } from "./conf/index.ts";
 
 /** One built-in driver: the schemes it serves (known without loading it) and its loader. */
 export interface BuiltinEntry {
@@ -96,6 +97,14 @@ export class Registry {
   async byDomainType(type: string): Promise<DriverPlugin | undefined> {
     for (const p of await this.all()) if (p.domainTypes.includes(type)) return p;
     return undefined;
+  }
+
+  /** Per-driver validation: the driver that runs def.type checks its own rules (QEMU: the
+   * emulator binary exists; LXC: none). There is no global "emulator required" flag. */
+  async validate(def: DomainDef): Promise<void> {
+    const p = await this.byDomainType(def.type);
+    if (!p) throw errors.configUnsupported(`no driver is registered for domain type '${def.type}'`);
+    await p.validate?.(def);
   }
 
   /** Every guest kind offered by every driver, for a host-wide capabilities document. */

@@ -97,6 +97,8 @@ function parseGlobals(argv: string[]): { g: Globals; rest: string[]; early?: "he
   return { g, rest: argv.slice(i) };
 }
 
+class ConnectFailed extends CliError {}
+
 /** virshLookupDomainBy: id (a non-negative integer), then uuid (36 chars), then name. */
 async function lookupDomain(c: FullConnection, n: string, by: number): Promise<DomainRef> {
   let dom: DomainRef | undefined;
@@ -146,7 +148,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       conn = await openConnection(g.uri, { pluginDirs: g.pluginDirs, env });
       return conn;
     } catch (e) {
-      connErr = new CliError(["failed to connect to the hypervisor", e instanceof Error ? e.message : String(e)]);
+      connErr = new ConnectFailed(["failed to connect to the hypervisor", e instanceof Error ? e.message : String(e)]);
       throw connErr;
     }
   };
@@ -154,6 +156,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let status = 0;
   try {
     for (const words of commands) status = await runOne(words, g, io, env, getConn);
+  } catch (e) {
+    // virsh connects before running anything: a failed connection ends the whole run, silently on stdout
+    if (!(e instanceof ConnectFailed)) throw e;
+    printErr(e.lines);
+    return 1;
   } finally {
     await conn?.close().catch(() => {});
   }
@@ -206,6 +213,7 @@ async function runOne(words: string[], g: Globals, io: CliIo, env: Record<string
     await verb.run(ctx, opts);
     status = ctx.exitCode ?? 0;
   } catch (e) {
+    if (e instanceof ConnectFailed) throw e;
     status = 1;
     if (e instanceof CliError) printErr(e.lines);
     else if (e instanceof Error) printErr([e.message]);

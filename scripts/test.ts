@@ -1,0 +1,86 @@
+// npm test: pure suites first (unit, golden), then the CLI and the compiled binary, then every
+// integration suite (root: containers, VMs, netdevs, daemon), each group in its own `bun test`
+// process; then a leak check: anything the suites left behind on the host fails the run.
+// Arguments are passed straight to `bun test` (e.g. `npm test -- test/unit`).
+// Integration suites run one directory per process so a crash in one cannot hide another's result.
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "..");
+const testDir = join(root, "test");
+const bun = process.execPath;
+
+function bunTest(paths: string[]): number {
+  const p = Bun.spawnSync([bun, "test", ...paths], { cwd: root, stdout: "inherit", stderr: "inherit", env: process.env });
+  return p.exitCode ?? 1;
+}
+
+if (process.argv.length > 2) process.exit(bunTest(process.argv.slice(2)));
+
+const FIRST = ["unit", "golden"];
+const SECOND = ["cli"];
+const dirs = readdirSync(testDir).filter((d) => statSync(join(testDir, d)).isDirectory()).sort();
+const groups = [
+  FIRST.filter((d) => dirs.includes(d)),
+  SECOND.filter((d) => dirs.includes(d)),
+  ...dirs.filter((d) => !FIRST.includes(d) && !SECOND.includes(d)).map((d) => [d]),
+].filter((g) => g.length);
+// BUNVIRT_TEST_GROUPS=unit,cli runs only those directories (still ordered, still leak-checked)
+const only = process.env.BUNVIRT_TEST_GROUPS?.split(",").filter(Boolean);
+const selected = only ? groups.map((g) => g.filter((d) => only.includes(d))).filter((g) => g.length) : groups;
+
+/** What the suites could leak: netdevs, mounts, temp dirs, cgroups, processes. */
+function snapshot(): Map<string, Set<string>> {
+  const s = new Map<string, Set<string>>();
+  const ls = (d: string, f: (n: string) => boolean = () => true) => {
+    try {
+      return readdirSync(d).filter(f);
+    } catch {
+      return [];
+    }
+  };
+  s.set("netdev", new Set(ls("/sys/class/net")));
+  s.set("mount", new Set(readFileSync("/proc/self/mounts", "utf8").split("\n").filter(Boolean)));
+  s.set("tmp", new Set(ls(tmpdir(), (n) => n.startsWith("bunvirt"))));
+  const cg = new Set<string>();
+  for (const c of ls("/sys/fs/cgroup")) {
+    for (const n of ls(join("/sys/fs/cgroup", c), (n) => n.includes("bunvirt") || n.startsWith("machine"))) cg.add(`${c}/${n}`);
+  }
+  s.set("cgroup", cg);
+  const procs = new Set<string>();
+  for (const pid of ls("/proc", (n) => /^\d+$/.test(n))) {
+    if (Number(pid) === process.pid) continue;
+    let cmd = "";
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+    } catch {
+      continue;
+    }
+    if (/bunvirt|qemu-system/.test(cmd) && !cmd.includes("scripts/test.ts")) procs.add(`${pid} ${cmd}`);
+  }
+  s.set("process", procs);
+  return s;
+}
+
+const before = snapshot();
+let failed = 0;
+for (const g of selected) {
+  console.log(`\n=== bun test ${g.map((d) => `test/${d}`).join(" ")}`);
+  if (bunTest(g.map((d) => `test/${d}`)) !== 0) failed++;
+}
+
+const after = snapshot();
+const leaks: string[] = [];
+for (const [kind, now] of after) for (const x of now) if (!before.get(kind)!.has(x)) leaks.push(`${kind}: ${x}`);
+if (leaks.length) {
+  console.error(`\nleak check: the suites left ${leaks.length} thing(s) behind:\n  ${leaks.join("\n  ")}`);
+  failed++;
+} else console.log("\nleak check: nothing left behind");
+
+if (failed) {
+  console.error(`\n${failed} group(s) failed`);
+  process.exit(1);
+}
+console.log(`\nall ${selected.length} test group(s) passed`);
