@@ -1,4 +1,5 @@
-// bunvirt's entry point: hand the built-in driver list to the API, then run the CLI.
+// bunvirt's entry point: hand the built-in driver list and the remote transport to the API,
+// then run the CLI.
 import { setBuiltins, setRemoteHook } from "./core/api.ts";
 import { remoteHook } from "./core/rpc/client.ts";
 import { runCli } from "./core/cli/index.ts";
@@ -10,6 +11,5 @@ setRemoteHook(remoteHook);
 
 const out = (s: string) => void process.stdout.write(s);
 const err = (s: string) => void process.stderr.write(s);
-const code = await runCli(process.argv.slice(2), { out, err });
-// flush stdout before leaving: a pipe may still hold queued writes
-process.exitCode = code;
+// set process.exitCode rather than exit(): stdout may still hold queued writes to a pipe
+process.exitCode = await runCli(process.argv.slice(2), { out, err });

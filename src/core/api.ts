@@ -17,7 +17,7 @@ export type FullConnection = Required<Connection>;
 /** How remote URIs are reached; installed by the entry point (src/main.ts) from src/core/rpc. */
 export interface RemoteHook {
   /** Socket of a running daemon that serves this local URI (e.g. lxc:///system), if any. */
-  daemonSocket?(uri: ParsedUri): string | undefined;
+  daemonSocket?(uri: ParsedUri): string | undefined | Promise<string | undefined>;
   openRemote(uri: ParsedUri, socket?: string): Promise<Connection>;
 }
 let remoteHook: RemoteHook | undefined;
@@ -71,7 +71,7 @@ export async function openConnection(uri?: string, opts: OpenOptions = {}): Prom
     return wrapConnection(await remoteHook.openRemote(parsed));
   }
   if (!opts.local && remoteHook?.daemonSocket) {
-    const sock = remoteHook.daemonSocket(parsed);
+    const sock = await remoteHook.daemonSocket(parsed);
     if (sock) return wrapConnection(await remoteHook.openRemote(parsed, sock));
   }
   const plugin = await reg.byScheme(parsed.driver);
