@@ -5,3 +5,4 @@ export * from "./model.ts";
 export { parseDomainXml } from "./parse.ts";
 export { formatDomainXml } from "./format.ts";
 export { applyCommonDefaults } from "./defaults.ts";
+export { validateDomainDef } from "./validate.ts";

@@ -11,6 +11,7 @@ import { parseOs } from "./parse/os.ts";
 import { parseDevices } from "./parse/devices.ts";
 import { parseClock, parseSeclabel, parseCpu, parseCputune, parseFeatures, parseIdmap, parseLifecycle, parseLxcNamespace } from "./parse/general.ts";
 import { checkDomainDef } from "./parse/checks.ts";
+import { validateDomainDef } from "./validate.ts";
 import { errors } from "../errors.ts";
 
 export interface ParseOptions {
@@ -27,6 +28,7 @@ export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef 
   const def = parseDomain(d);
   d.checkUnknown();
   checkDomainDef(def);
+  validateDomainDef(def);
   return def;
 }
 
