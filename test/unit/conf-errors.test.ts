@@ -1,0 +1,127 @@
+// Error messages, exactly: malformed XML, element paths with reasons, schema (--validate).
+import { describe, expect, test } from "bun:test";
+import { parseDomainXml } from "../../src/core/conf/index.ts";
+import { ErrorCode, VirError } from "../../src/core/errors.ts";
+
+const dom = (body: string, attrs = "type='lxc'") =>
+  `<domain ${attrs}><name>x</name><memory>1024</memory><os><type>exe</type><init>/bin/sh</init></os>${body}</domain>`;
+
+const INPUTS: Record<string, [string, boolean?]> = {
+  "unclosed": ["<domain type='lxc'><name>x</name>"],
+  "mismatch": ["<domain type='lxc'><name>x</nam></domain>"],
+  "unquoted": ["<domain type=lxc><name>x</name></domain>"],
+  "unterminated attr": ["<domain type='lxc><name>x</name></domain>"],
+  "junk after": ["<domain type='lxc'><name>x</name></domain>junk"],
+  "two roots": ["<domain type='lxc'/><domain type='lxc'/>"],
+  "dup attr": ["<domain type='lxc' type='kvm'/>"],
+  "bad entity": ["<domain type='lxc'><name>a&nbsp;b</name></domain>"],
+  "empty": [""],
+  "not domain": ["<network/>"],
+  "no type": ["<domain><name>x</name></domain>"],
+  "bad type": ["<domain type='vmx'><name>x</name></domain>"],
+  "no name": ["<domain type='lxc'><memory>1</memory></domain>"],
+  "bad uuid": [dom("").replace("<name>x</name>", "<name>x</name><uuid>1234</uuid>")],
+  "bad memory unit": [dom("").replace("<memory>", "<memory unit='parsec'>")],
+  "bad vcpu": [dom("<vcpu>x</vcpu>")],
+  "vcpu current": [dom("<vcpu current='4'>2</vcpu>")],
+  "bad mac": [dom("<devices><interface type='ethernet'/><interface type='ethernet'><mac address='zz'/></interface></devices>")],
+  "multicast mac": [dom("<devices><interface type='ethernet'><mac address='01:00:00:00:00:01'/></interface></devices>")],
+  "bad ip": [dom("<devices><interface type='ethernet'><ip address='10.0.0.300'/></interface></devices>")],
+  "ip family mismatch": [dom("<devices><interface type='bridge'><source bridge='b'/><ip address='::1' family='ipv4'/></interface></devices>")],
+  "bad prefix": [dom("<devices><interface type='bridge'><source bridge='b'/><ip address='10.0.0.1' prefix='33'/></interface></devices>")],
+  "route no gw": [dom("<devices><interface type='bridge'><source bridge='b'/><route address='0.0.0.0'/></interface></devices>")],
+  "bad iface type": [dom("<devices><interface type='wifi'/></devices>")],
+  "fs no target": [dom("<devices><filesystem type='mount'><source dir='/'/></filesystem></devices>")],
+  "fs ram bad unit": [dom("<devices><filesystem type='ram'><source usage='1' units='furlong'/><target dir='/t'/></filesystem></devices>")],
+  "hostdev no block": [dom("<devices><hostdev mode='capabilities' type='storage'><source/></hostdev></devices>")],
+  "hostdev bad caps type": [dom("<devices><hostdev mode='capabilities' type='usb'><source/></hostdev></devices>")],
+  "pci addr": [dom("<devices><hostdev mode='subsystem' type='pci'><source><address domain='0x0000' bus='0x100' slot='0' function='0'/></source></hostdev></devices>")],
+  "initenv name": [dom("").replace("<init>/bin/sh</init>", "<init>/bin/sh</init><initenv name='1X'>v</initenv>")],
+  "idmap root": [dom("<idmap><uid start='1' target='1000' count='10'/></idmap>")],
+  "lifecycle": [dom("<on_crash>explode</on_crash>")],
+  "partition": [dom("<resource><partition>machine</partition></resource>")],
+  "boot order": [dom("<devices><disk type='file'><source file='/x'/><target dev='vda'/><boot order='0'/></disk></devices>")],
+  "lxc ns": [dom("<lxc:namespace><lxc:sharenet type='bogus' value='x'/></lxc:namespace>", "type='lxc' xmlns:lxc='http://libvirt.org/schemas/domain/lxc/1.0'")],
+  "validate elem": [dom("<bogus/>"), true],
+  "validate attr": [dom("<devices><interface type='ethernet' adress='x'/></devices>"), true],
+  "validate nested": [dom("<devices><console type='pty'><target type='lxc' port='0' speed='9600'/></console></devices>"), true],
+};
+
+const EXPECTED: [string, number, string][] = [
+  ["unclosed", ErrorCode.XML_ERROR, "XML error: malformed XML at line 1, column 34: unclosed element <domain>"],
+  ["mismatch", ErrorCode.XML_ERROR, "XML error: malformed XML at line 1, column 27: closing tag </nam> does not match <name>"],
+  ["unquoted", ErrorCode.XML_ERROR, "XML error: malformed XML at line 1, column 14: attribute 'type' value is not quoted"],
+  ["unterminated attr", ErrorCode.XML_ERROR, "XML error: malformed XML at line 1, column 14: unterminated value of attribute 'type'"],
+  ["junk after", ErrorCode.XML_ERROR, "XML error: malformed XML at line 1, column 43: content outside the root element"],
+  ["two roots", ErrorCode.XML_ERROR, "XML error: malformed XML at line 1, column 21: extra content after the root element"],
+  ["dup attr", ErrorCode.XML_ERROR, "XML error: malformed XML at line 1, column 20: duplicate attribute 'type' in <domain>"],
+  ["bad entity", ErrorCode.XML_ERROR, "XML error: malformed XML: unknown entity '&nbsp;'"],
+  ["empty", ErrorCode.XML_ERROR, "XML error: malformed XML at line 1, column 1: no root element"],
+  ["not domain", ErrorCode.XML_ERROR, "XML error: /network: expected root element 'domain', found 'network'"],
+  ["no type", ErrorCode.XML_ERROR, "XML error: /domain: missing domain type attribute"],
+  ["bad type", ErrorCode.XML_ERROR, "XML error: /domain/@type: invalid domain type 'vmx'"],
+  ["no name", ErrorCode.XML_ERROR, "XML error: /domain/name: missing domain name"],
+  ["bad uuid", ErrorCode.XML_ERROR, "XML error: /domain/uuid: malformed uuid element '1234'"],
+  ["bad memory unit", ErrorCode.XML_ERROR, "XML error: /domain/memory: unknown unit 'parsec'"],
+  ["bad vcpu", ErrorCode.XML_ERROR, "XML error: /domain/vcpu: invalid vcpu count 'x'"],
+  ["vcpu current", ErrorCode.XML_ERROR, "XML error: /domain/vcpu/@current: current vcpus count 4 must be between 1 and 2"],
+  ["bad mac", ErrorCode.XML_ERROR, "XML error: /domain/devices/interface[2]/mac/@address: invalid MAC address 'zz'"],
+  ["multicast mac", ErrorCode.XML_ERROR, "XML error: /domain/devices/interface/mac/@address: expected unicast mac address, found multicast '01:00:00:00:00:01'"],
+  ["bad ip", ErrorCode.XML_ERROR, "XML error: /domain/devices/interface/ip/@address: invalid IP address '10.0.0.300'"],
+  ["ip family mismatch", ErrorCode.XML_ERROR, "XML error: /domain/devices/interface/ip/@address: address '::1' is not ipv4"],
+  ["bad prefix", ErrorCode.XML_ERROR, "XML error: /domain/devices/interface/ip/@prefix: invalid prefix '33'"],
+  ["route no gw", ErrorCode.XML_ERROR, "XML error: /domain/devices/interface/route: missing required attribute 'gateway'"],
+  ["bad iface type", ErrorCode.XML_ERROR, "XML error: /domain/devices/interface/@type: invalid interface type 'wifi'"],
+  ["fs no target", ErrorCode.XML_ERROR, "XML error: /domain/devices/filesystem: missing target element"],
+  ["fs ram bad unit", ErrorCode.XML_ERROR, "XML error: /domain/devices/filesystem/source/@usage: unknown unit 'furlong'"],
+  ["hostdev no block", ErrorCode.XML_ERROR, "XML error: /domain/devices/hostdev/source: Missing <block> element in hostdev storage device"],
+  ["hostdev bad caps type", ErrorCode.XML_ERROR, "XML error: /domain/devices/hostdev/@type: invalid host device capability type 'usb'"],
+  ["pci addr", ErrorCode.XML_ERROR, "XML error: /domain/devices/hostdev/source/address/@bus: invalid PCI address bus '0x100'"],
+  ["initenv name", ErrorCode.XML_ERROR, "XML error: /domain/os/initenv/@name: invalid environment variable name '1X'"],
+  ["idmap root", ErrorCode.XML_ERROR, "XML error: /domain/idmap: You must map the root user of container (uid)"],
+  ["lifecycle", ErrorCode.XML_ERROR, "XML error: /domain/on_crash: invalid lifecycle action 'explode'"],
+  ["partition", ErrorCode.XML_ERROR, "XML error: /domain/resource/partition: resource partition 'machine' must start with '/'"],
+  ["boot order", ErrorCode.XML_ERROR, "XML error: /domain/devices/disk/boot/@order: invalid boot order '0'"],
+  ["lxc ns", ErrorCode.XML_ERROR, "XML error: /domain/lxc:namespace/lxc:sharenet/@type: invalid LXC namespace source 'bogus'"],
+  ["validate elem", ErrorCode.XML_INVALID_SCHEMA, "XML document failed to validate against schema: /domain/bogus: element 'bogus' is not allowed in 'domain'"],
+  ["validate attr", ErrorCode.XML_INVALID_SCHEMA, "XML document failed to validate against schema: /domain/devices/interface/@adress: attribute 'adress' is not allowed on element 'interface'"],
+  ["validate nested", ErrorCode.XML_INVALID_SCHEMA, "XML document failed to validate against schema: /domain/devices/console/target/@speed: attribute 'speed' is not allowed on element 'target'"],
+];
+
+describe("parse errors", () => {
+  test("every input has an expectation", () => expect(EXPECTED.map((e) => e[0]).sort()).toEqual(Object.keys(INPUTS).sort()));
+  for (const [name, code, message] of EXPECTED) {
+    test(name, () => {
+      const [xml, validate] = INPUTS[name]!;
+      let err: unknown;
+      try {
+        parseDomainXml(xml, { validate });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(VirError);
+      expect((err as VirError).code).toBe(code);
+      expect((err as VirError).message).toBe(message);
+    });
+  }
+  test("libvirt's own checks keep libvirt's wording", () => {
+    expect(() => parseDomainXml(dom("<devices><disk type='file'><source file='/x'/><target dev='vda'/><boot order='1'/></disk></devices>").replace("</os>", "<boot dev='hd'/></os>"))).toThrow(
+      "unsupported configuration: per-device boot elements cannot be used together with os/boot elements",
+    );
+    try {
+      parseDomainXml(dom("").replace("</os>", "<bootmenu enable='yes' timeout='65536'/></os>"));
+    } catch (e) {
+      expect((e as VirError).code).toBe(ErrorCode.CONFIG_UNSUPPORTED);
+    }
+  });
+  test("validate accepts what libvirt's schema allows, even where the model keeps it raw", () => {
+    const xml = dom("<memtune><hard_limit unit='KiB'>1024</hard_limit></memtune><metadata><my:x xmlns:my='urn:x' a='1'>t</my:x></metadata>");
+    expect(parseDomainXml(xml, { validate: true }).extra.map((e) => e.name)).toEqual(["memtune", "metadata"]);
+  });
+  test("without validate, elements unknown to libvirt are dropped as libvirt does", () => {
+    const def = parseDomainXml(dom("<bogus/><devices><frob/><interface type='ethernet'><mac address='52:54:00:00:00:01'/><wat/></interface></devices>"));
+    expect(def.extra).toEqual([]);
+    expect(def.devices.length).toBe(1);
+    expect(def.devices[0]!.kind === "interface" && def.devices[0]!.extra).toBeUndefined();
+  });
+});
