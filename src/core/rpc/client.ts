@@ -122,6 +122,8 @@ export class RpcClient {
 }
 
 const VIR_CONNECT_RO = 1;
+const REMOTE_AUTH_NONE = 0;
+const REMOTE_AUTH_POLKIT = 2;
 
 /** A Connection served by a daemon. */
 export class RemoteConnection implements Connection {
@@ -138,6 +140,14 @@ export class RemoteConnection implements Connection {
   }
 
   async init(name: string, readonly: boolean) {
+    // libvirtd refuses everything before authentication; ours answers AUTH_NONE
+    const { types } = await this.rpc.call(P.AUTH_LIST);
+    if (types.length && !types.includes(REMOTE_AUTH_NONE)) {
+      if (!types.includes(REMOTE_AUTH_POLKIT)) throw new VirError(ErrorCode.AUTH_FAILED, ErrorDomain.RPC, `authentication failed: unsupported authentication types ${types.join(",")}`);
+      // polkit on a local socket: the daemon decides from our credentials
+      const r = await this.rpc.call(P.AUTH_POLKIT);
+      if (!r.complete) throw new VirError(ErrorCode.AUTH_FAILED, ErrorDomain.RPC, "authentication failed: polkit did not complete");
+    }
     await this.rpc.call(P.CONNECT_OPEN, { name, flags: readonly ? VIR_CONNECT_RO : 0 });
     this.type = (await this.rpc.call(P.CONNECT_GET_TYPE)).type;
   }
