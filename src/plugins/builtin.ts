@@ -4,4 +4,5 @@ import type { BuiltinEntry } from "../core/registry.ts";
 
 export const builtinPlugins: BuiltinEntry[] = [
   { schemes: ["test"], load: () => import("./test/index.ts") },
+  { schemes: ["lxc"], load: () => import("./lxc/index.ts"), defaultUri: () => (process.getuid?.() === 0 ? "lxc:///system" : undefined) },
 ];

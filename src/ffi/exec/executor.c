@@ -354,6 +354,7 @@ static void run(const unsigned char *prog, u32 n, u32 pc) {
       list(prog, st->s[1], argv, child);
       list(prog, st->s[2], envp, child);
       execve(str(prog, st->s[0]), argv, envp);
+      if (st->c && (*__errno_location() == 2 /* ENOENT */ || *__errno_location() == 20 /* ENOTDIR */)) break; /* try the next PATH entry */
       fail(pc);
     case OP_EXECVEAT:
       list(prog, st->s[1], argv, child);
@@ -527,4 +528,21 @@ int bv_pidfd_open(int pid) {
 int bv_open(const char *path, int flags) {
   int fd = open(path, flags | O_CLOEXEC, 0600);
   return fd < 0 ? -*__errno_location() : fd;
+}
+
+/* Bytes waiting to be read on a socket or pipe (FIONREAD), or -errno. */
+int bv_pending(int fd) {
+  int n = 0;
+  if (ioctl(fd, 0x541B /* FIONREAD */, &n) < 0) return -*__errno_location();
+  return n;
+}
+
+/* 1 if fd is readable (or hung up) within timeout_ms, 0 if not, -errno on error. */
+int bv_poll_in(int fd, int timeout_ms) {
+  struct pollfd p;
+  int r;
+  p.fd = fd; p.events = POLLIN; p.revents = 0;
+  do r = poll(&p, 1, timeout_ms); while (r < 0 && *__errno_location() == EINTR);
+  if (r < 0) return -*__errno_location();
+  return r > 0 ? 1 : 0;
 }

@@ -30,6 +30,8 @@ const symbols = {
   bv_unix_connect: { args: ["ptr"], returns: "i32" },
   bv_pidfd_open: { args: ["i32"], returns: "i32" },
   bv_open: { args: ["ptr", "i32"], returns: "i32" },
+  bv_pending: { args: ["i32"], returns: "i32" },
+  bv_poll_in: { args: ["i32", "i32"], returns: "i32" },
 } as const;
 
 type Native = ReturnType<typeof cc<typeof symbols>>["symbols"];
@@ -160,7 +162,8 @@ export class Program {
   }
   noNewPrivs() { return this.add(Op.NO_NEW_PRIVS, "no_new_privs"); }
   writeFile(path: string, data: string, flags = 0) { return this.add(Op.WRITE_FILE, `write ${path}`, flags, 0, 0, [path, data]); }
-  execve(path: string, argv: string[], envp: string[]) { return this.add(Op.EXECVE, `execve ${path}`, 0, 0, 0, [path, argv, envp]); }
+  /** execve; orNext: on ENOENT/ENOTDIR continue with the next step (a PATH search). */
+  execve(path: string, argv: string[], envp: string[], orNext = false) { return this.add(Op.EXECVE, `execve ${path}`, 0, 0, orNext ? 1 : 0, [path, argv, envp]); }
   execveat(fd: number, argv: string[], envp: string[], name = "execveat") { return this.add(Op.EXECVEAT, name, fd, 0, 0, [null, argv, envp]); }
   sigreset() { return this.add(Op.SIGRESET, "reset signals"); }
   pdeathsig(sig: number) { return this.add(Op.PDEATHSIG, `parent-death signal ${sig}`, sig); }
@@ -265,6 +268,21 @@ export class Spawned {
     return { type: type === 1 ? "pid" : "status", step, value };
   }
 
+  /** Like next() without blocking the event loop: polls the pipe between short sleeps. */
+  async nextAsync(timeoutMs = 10_000): Promise<Report | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+      if (this.done) return null;
+      const ready = nativeExec().bv_poll_in(this.fd, 0);
+      if (ready !== 0) return this.next(1000);
+      if (Date.now() > deadline) {
+        this.close();
+        throw new ExecError(`executor: no report within ${timeoutMs} ms`, 110);
+      }
+      await Bun.sleep(wait);
+    }
+  }
+
   /** Read reports until EOF; returns them (throws on a failed step). */
   drain(timeoutMs = 10_000): Report[] {
     const out: Report[] = [];
@@ -367,4 +385,13 @@ export function unixConnect(path: string): number | null {
 }
 export function openFd(path: string, flags = 0): number {
   return check(nativeExec().bv_open(ptr(cs(path)), flags), `open ${path}`);
+}
+/** Bytes not yet read on a socket/pipe (FIONREAD); -1 if the fd is gone. */
+export function pendingBytes(fd: number): number {
+  const r = nativeExec().bv_pending(fd);
+  return r < 0 ? -1 : r;
+}
+export function pidfdOpen(pid: number): number | null {
+  const r = nativeExec().bv_pidfd_open(pid);
+  return r < 0 ? null : r;
 }

@@ -399,6 +399,8 @@ void cmain(long *sp) {
           int tries;
           for (tries = 0; tries < 100 && xrmdir(argv[i]) == -EBUSY; tries++) sleep_ms(2);
         }
+        /* console first: a client that sees the exit status has all the output already */
+        if (console >= 0) { flush_ring(); drop(console); }
         for (i = 0; i < MAXCLI; i++) if (ckind[i] == CL_WAIT) { reply_status(i); drop(i); }
         deadline = now_ms() + (ring_len && !any_console ? LINGER_MS : 0);
       }

@@ -189,8 +189,14 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
 
   // Read-only /sys. A fresh sysfs needs a network namespace we own; otherwise bind the host's.
   p.mkdir(at("/sys"));
+  // With the host root shared, its sysfs came along with the recursive bind; the kernel refuses
+  // the same sysfs superblock stacked on itself (EBUSY), so drop the host's first.
+  if (!spec.rootfs) p.umount(at("/sys"), MNT_DETACH);
   if (!userns || spec.namespaces & NS.NEWNET) {
-    p.mount("sysfs", at("/sys"), "sysfs", MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    // read-only through a bind remount: a read-only mount of a sysfs superblock that is
+    // mounted read-write elsewhere (the host's, without a netns of our own) fails with EBUSY
+    p.mount("sysfs", at("/sys"), "sysfs", MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    p.mount(null, at("/sys"), null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null, "remount /sys read-only");
   } else {
     p.mount("/sys", at("/sys"), null, MS.BIND | MS.REC, null, "bind /sys");
     p.mount(null, at("/sys"), null, MS.BIND | MS.REMOUNT | MS.RDONLY, null, "remount /sys read-only");

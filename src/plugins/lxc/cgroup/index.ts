@@ -3,7 +3,8 @@
 //   v1:     per-controller cgroup mounts → V1Cgroup
 //   hybrid: v1 controllers + a cgroup2 'unified' mount without controllers → both: limits in v1,
 //           membership mirrored in the unified tree (libvirt 9.0 and crun 1.8 fail here).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { V1Cgroup } from "./v1/manager.ts";
 import { V2Cgroup } from "./v2/manager.ts";
 import type { CgroupDriver, CgroupLimits, DeviceRule } from "./types.ts";
@@ -69,6 +70,31 @@ export class ContainerCgroup {
   }
   addPid(pid: number): void {
     for (const p of this.parts) p.addPid(pid);
+  }
+  /** Freeze or thaw every task (v1 freezer.state, v2 cgroup.freeze). False if neither exists. */
+  freeze(on: boolean): boolean {
+    for (const d of this.dirs) {
+      if (existsSync(join(d, "freezer.state"))) {
+        writeFileSync(join(d, "freezer.state"), on ? "FROZEN" : "THAWED");
+        return true;
+      }
+      if (existsSync(join(d, "cgroup.freeze"))) {
+        writeFileSync(join(d, "cgroup.freeze"), on ? "1" : "0");
+        return true;
+      }
+    }
+    return false;
+  }
+  /** CPU time of all tasks, ns (v1 cpuacct.usage, v2 cpu.stat usage_usec). */
+  cpuTimeNs(): bigint {
+    for (const d of this.dirs) {
+      try {
+        if (existsSync(join(d, "cpuacct.usage"))) return BigInt(readFileSync(join(d, "cpuacct.usage"), "utf8").trim());
+        const m = /usage_usec (\d+)/.exec(readFileSync(join(d, "cpu.stat"), "utf8"));
+        if (m) return BigInt(m[1]!) * 1000n;
+      } catch {}
+    }
+    return 0n;
   }
   remove(): void {
     for (const p of this.parts) {

@@ -1,0 +1,317 @@
+// The LXC driver: DomainTable/StatefulConnection (src/core/domains.ts) plus the hooks that start,
+// stop and reconnect to real containers. A running container is: init (in its namespaces and
+// cgroups) under a tiny native supervisor (src/ffi/exec/supervisor.c) that holds the console and
+// records the exit status; the driver talks to the supervisor through RUN/NAME.sock, so any later
+// bunvirt process (CLI or daemon) can reconnect.
+
+import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync } from "node:fs";
+import { join } from "node:path";
+import { hostCapabilities } from "../../core/capabilities.ts";
+import type { DomainDef, ChardevDev } from "../../core/conf/index.ts";
+import { DomainTable, EventDetail, Reason, StatefulConnection, type DomainRecord, type DriverHooks, type StartOptions } from "../../core/domains.ts";
+import { DomainState, type ConsoleStream, type DomainRef, type GuestCaps } from "../../core/driver.ts";
+import { errors, ErrorDomain, VirError } from "../../core/errors.ts";
+import { closeFd, decodeWaitStatus, killPid, openFd, openPty, pendingBytes, unixListen } from "../../ffi/exec/index.ts";
+import { ContainerCgroup } from "./cgroup/index.ts";
+import { launch } from "./container.ts";
+import { applyLxcDefaults, hostArch } from "./defaults.ts";
+import { enterNamespaces, openNamespaces } from "./enter.ts";
+import { setupNetwork, teardownNetwork, type NetRuntime } from "./net.ts";
+import { specFromDef } from "./spec.ts";
+import { supervisorConsole, supervisorRequest, supervisorWait } from "./supervisor-client.ts";
+
+const D = ErrorDomain.LXC;
+const SIGTERM = 15, SIGKILL = 9;
+
+/** What a running container's record keeps (persisted in RUN/NAME.json). */
+export interface LxcRuntime extends NetRuntime {
+  initPid: number;
+  supervisorPid: number;
+  /** /proc/PID/stat start time of init: guards against pid reuse */
+  initStart: string;
+  socket: string;
+  status: string;
+  pty: string;
+  cgroup: string;
+  /** staging mount point for an application container (host / bound there inside its ns) */
+  stage?: string;
+}
+
+export const LXC_GUESTS = (): GuestCaps[] => [
+  { osType: "exe", arch: hostArch(), wordsize: 64, emulator: "/usr/lib/libvirt/libvirt_lxc", domains: [{ type: "lxc" }] },
+];
+
+function procStart(pid: number): string {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return s.slice(s.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** Is `rt`'s init still the process we started? */
+function initAlive(rt: LxcRuntime): boolean {
+  return rt.initStart !== "" && procStart(rt.initPid) === rt.initStart;
+}
+
+/** Our DomainTable with the run dir apart from the config root (/run for lxc:///system). */
+class LxcTable extends DomainTable<LxcRuntime> {
+  constructor(root: string, runDir?: string) {
+    super(root, D);
+    if (runDir) (this as { runDir: string }).runDir = runDir;
+  }
+}
+
+export class LxcConnection extends StatefulConnection<LxcRuntime> {
+  /** console sockets handed out, per domain name (see waitForStop) */
+  private readonly consoles = new Map<string, Set<number>>();
+  private readonly watched = new Set<string>();
+  /** init's wait status of the last run, by uuid: waitForStop after a quick container ended */
+  private readonly lastExit = new Map<string, number | undefined>();
+
+  constructor(uri: string, root: string, runDir?: string) {
+    const table = new LxcTable(root, runDir);
+    const hooks: DriverHooks<LxcRuntime> = {
+      type: "LXC",
+      errDomain: D,
+      hypervisorVersion: async () => {
+        // libvirt reports the kernel version for LXC (major*1e6 + minor*1e3 + micro)
+        const [a = 0, b = 0, c = 0] = readFileSync("/proc/sys/kernel/osrelease", "utf8").split(/[.-]/).map((x) => Number(x) || 0);
+        return a * 1_000_000 + b * 1000 + c;
+      },
+      capabilities: async () => hostCapabilities(LXC_GUESTS()),
+      prepare: (def) => {
+        if (def.type !== "lxc") throw errors.configUnsupported(`domain type '${def.type}' is not supported by the LXC driver; use type='lxc'`, D);
+        applyLxcDefaults(def);
+      },
+      start: (rec, opts) => this.startContainer(rec, opts),
+      destroy: (rec, graceful) => this.destroyContainer(rec, graceful),
+      shutdown: async (rec) => {
+        supervisorRequest(rec.runtime!.socket, `K${String.fromCharCode(SIGTERM)}S`);
+      },
+      reboot: async () => {
+        throw errors.noSupport("virDomainReboot", D);
+      },
+      suspend: async (rec) => this.freeze(rec, true),
+      resume: async (rec) => this.freeze(rec, false),
+      reconcile: async (rec) => this.reconcile(rec),
+      cpuTime: async (rec) => this.cpuTime(rec),
+    };
+    super(uri, table, hooks);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // start
+
+  private async startContainer(rec: DomainRecord<LxcRuntime>, opts: StartOptions): Promise<LxcRuntime> {
+    const def = rec.def;
+    const runDir = this.table.runDir;
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    const socket = join(runDir, `${def.name}.sock`);
+    const status = join(runDir, `${def.name}.status`);
+    rmSync(status, { force: true });
+    if (Buffer.byteLength(socket) > 107) throw errors.operationFailed(`run directory path too long for a unix socket: ${socket}`, D);
+
+    const pty = openPty();
+    let slave = -1, listen = -1;
+    const { spec, limits } = specFromDef(def, pty.slave, opts.fds?.length ?? 0);
+    const cg = new ContainerCgroup(`bunvirt/lxc-${def.uuid}`);
+    const rt: LxcRuntime = {
+      initPid: 0, supervisorPid: 0, initStart: "", socket, status, pty: pty.slave, cgroup: cg.rel, veths: [], moved: [],
+      stage: spec.rootfs ? undefined : join(runDir, `${def.name}.root`),
+    };
+    try {
+      if (rt.stage) mkdirSync(rt.stage, { recursive: true, mode: 0o700 });
+      slave = openFd(pty.slave, 2 | 0o400 /* O_RDWR|O_NOCTTY */);
+      listen = unixListen(socket);
+      cg.create(limits);
+      const l = await launch(spec, { listen, ptyMaster: pty.master, ptySlave: slave, pass: opts.fds ?? [] }, { socket, status, stage: rt.stage ?? "", cgroupDirs: cg.dirs }, (pid) => {
+        rt.initPid = pid;
+        if (spec.idmap) writeIdmap(pid, spec.idmap);
+        cg.addPid(pid);
+        setupNetwork(def, pid, rt);
+      });
+      rt.supervisorPid = l.supervisorPid;
+      rt.initStart = procStart(l.initPid);
+    } catch (e) {
+      teardownNetwork(undefined, rt, false);
+      cg.remove();
+      if (rt.stage) tryRmdir(rt.stage);
+      rmSync(socket, { force: true });
+      throw wrapStart(e);
+    } finally {
+      closeFd(pty.master);
+      if (slave >= 0) closeFd(slave);
+      if (listen >= 0) closeFd(listen);
+    }
+    // Live XML: console pty path, as libvirt shows it.
+    let port = 0;
+    for (const d of def.devices) {
+      if (d.kind !== "console") continue;
+      const c = d as ChardevDev;
+      if (port++ === 0) {
+        c.alias = "console0";
+        c.tty = pty.slave;
+        c.sources = [{ ...(c.sources[0] ?? {}), path: pty.slave }];
+      }
+    }
+    this.watch(rec, rt);
+    return rt;
+  }
+
+  /** Notice a container that stops on its own (init exits): clean up and emit the event. */
+  private watch(rec: DomainRecord<LxcRuntime>, rt: LxcRuntime): void {
+    if (this.watched.has(rt.socket + rt.initPid)) return;
+    const key = rt.socket + rt.initPid;
+    this.watched.add(key);
+    void supervisorWait(rt.socket, { unref: true }).then((st) => {
+      this.watched.delete(key);
+      if (rec.runtime !== rt || rec.id < 0) return; // destroyed by us meanwhile
+      this.finishStopped(rec, st);
+    });
+  }
+
+  private finishStopped(rec: DomainRecord<LxcRuntime>, waitStatus: number | undefined): void {
+    const rt = rec.runtime!;
+    this.lastExit.set(rec.def.uuid, waitStatus);
+    this.cleanup(rt, false);
+    const crashed = waitStatus !== undefined && (waitStatus & 0x7f) !== 0 && (waitStatus & 0x7f) !== SIGTERM;
+    this.table.markStopped(rec, crashed ? Reason.SHUTOFF_CRASHED : Reason.SHUTOFF_SHUTDOWN, crashed ? EventDetail.STOPPED_CRASHED : EventDetail.STOPPED_SHUTDOWN);
+  }
+
+  /** Release host resources of a stopped (or stopping) container. */
+  private cleanup(rt: LxcRuntime, nsAlive: boolean): void {
+    teardownNetwork(rt.initPid, rt, nsAlive);
+    new ContainerCgroup(rt.cgroup).remove();
+    if (rt.stage) tryRmdir(rt.stage);
+    rmSync(rt.status, { force: true });
+    if (existsSync(rt.socket) && !supervisorRequest(rt.socket, "S", 200)) rmSync(rt.socket, { force: true });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // stop
+
+  private async destroyContainer(rec: DomainRecord<LxcRuntime>, graceful: boolean): Promise<void> {
+    const rt = rec.runtime!;
+    // Hand host NICs back while the container's netns still exists.
+    if (rt.moved.length) teardownNetwork(rt.initPid, { veths: [], moved: rt.moved }, true);
+    const sig = graceful ? SIGTERM : SIGKILL;
+    const st = supervisorRequest(rt.socket, `K${String.fromCharCode(sig)}W`, graceful ? 10_000 : 5_000);
+    if (!st) {
+      // No supervisor: kill init directly if it is still ours.
+      if (initAlive(rt)) killPid(rt.initPid, SIGKILL);
+      else if (graceful) throw errors.operationFailed("container did not stop", D);
+      for (let i = 0; i < 200 && initAlive(rt); i++) await Bun.sleep(5);
+    } else if (st.running) {
+      throw errors.operationFailed(`failed to ${graceful ? "shut down" : "kill"} container init ${rt.initPid}`, D);
+    }
+    this.cleanup(rt, false);
+  }
+
+  private async reconcile(rec: DomainRecord<LxcRuntime>): Promise<boolean> {
+    const rt = rec.runtime;
+    if (!rt) return false;
+    const st = supervisorRequest(rt.socket, "S", 1000);
+    if (st?.running) {
+      this.watch(rec, rt);
+      return true;
+    }
+    // Supervisor gone (the container stopped while no bunvirt process watched).
+    if (initAlive(rt)) {
+      killPid(rt.initPid, SIGKILL);
+      for (let i = 0; i < 200 && initAlive(rt); i++) await Bun.sleep(5);
+    }
+    this.cleanup(rt, false);
+    return false;
+  }
+
+  private freeze(rec: DomainRecord<LxcRuntime>, on: boolean): void {
+    const cg = new ContainerCgroup(rec.runtime!.cgroup);
+    const done = cg.freeze(on);
+    if (!done) throw errors.operationFailed("no freezer controller available", D);
+  }
+
+  private async cpuTime(rec: DomainRecord<LxcRuntime>): Promise<bigint> {
+    return new ContainerCgroup(rec.runtime!.cgroup).cpuTimeNs();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // extras
+
+  async openConsole(dom: DomainRef, devName?: string): Promise<ConsoleStream> {
+    const rec = this.active(dom);
+    if (devName && devName !== "console0" && devName !== "serial0") throw errors.invalidArg(`cannot find console device '${devName}'`, D);
+    const fd = supervisorConsole(rec.runtime!.socket);
+    if (fd === null) throw errors.operationFailed("the container's supervisor is not reachable", D);
+    const set = this.consoles.get(rec.def.name) ?? new Set<number>();
+    this.consoles.set(rec.def.name, set);
+    set.add(fd);
+    let closed = false;
+    return {
+      fd,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        set.delete(fd);
+        closeFd(fd);
+      },
+    };
+  }
+
+  async waitForStop(dom: DomainRef): Promise<{ exitStatus?: number }> {
+    let rec;
+    try {
+      rec = this.table.get(dom);
+    } catch (e) {
+      // a transient domain that already ended is forgotten by the table, not by us
+      if (!this.lastExit.has(dom.uuid)) throw e;
+    }
+    const rt = rec?.runtime;
+    if (!rec || rec.id < 0 || !rt) {
+      const last = this.lastExit.get(dom.uuid);
+      return last === undefined ? {} : { exitStatus: decodeWaitStatus(last).shellStatus };
+    }
+    const st = await supervisorWait(rt.socket);
+    // The supervisor closed console sessions before answering; let this process's console
+    // readers take what is still queued in their sockets before callers end the session.
+    const fds = this.consoles.get(rec.def.name);
+    for (let i = 0; i < 200 && fds && [...fds].some((fd) => pendingBytes(fd) > 0); i++) await Bun.sleep(5);
+    if (rec.runtime === rt && rec.id >= 0) this.finishStopped(rec, st);
+    return st === undefined ? {} : { exitStatus: decodeWaitStatus(st).shellStatus };
+  }
+
+  async lxcOpenNamespace(dom: DomainRef): Promise<number[]> {
+    const rec = this.active(dom);
+    return openNamespaces(rec.runtime!.initPid, rec.def);
+  }
+
+  async lxcEnterNamespace(dom: DomainRef, argv: string[]): Promise<number> {
+    const rec = this.active(dom);
+    if (!argv.length) throw errors.invalidArg("no command given", D);
+    const rt = rec.runtime!;
+    if (!initAlive(rt)) throw errors.operationInvalid("domain is not running", D);
+    return enterNamespaces(rt.initPid, new ContainerCgroup(rt.cgroup).dirs, argv);
+  }
+}
+
+function tryRmdir(d: string) {
+  try {
+    rmdirSync(d);
+  } catch {}
+}
+
+function writeIdmap(pid: number, m: NonNullable<DomainDef["idmap"]>) {
+  const { writeFileSync } = require("node:fs") as typeof import("node:fs");
+  const text = (l: { start: number; target: number; count: number }[]) => l.map((e) => `${e.start} ${e.target} ${e.count}`).join("\n") + "\n";
+  if (m.uid.length) writeFileSync(`/proc/${pid}/uid_map`, text(m.uid));
+  if (m.gid.length) writeFileSync(`/proc/${pid}/gid_map`, text(m.gid));
+}
+
+function wrapStart(e: unknown): unknown {
+  if (e instanceof VirError) return e;
+  if (e instanceof Error) return errors.operationFailed(`cannot start container: ${e.message}`, D);
+  return e;
+}
+
+export { DomainState };
