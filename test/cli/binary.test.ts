@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { build } from "../../scripts/build-binary.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const dist = join(root, "dist", "bunvirt");
@@ -13,10 +14,7 @@ let bin: string;
 
 beforeAll(() => {
   // npm test runs after npm run build; build here too so the suite also runs on its own
-  if (!existsSync(dist)) {
-    const b = Bun.spawnSync([process.execPath, join(root, "scripts", "build-binary.ts")], { stdout: "ignore", stderr: "inherit" });
-    if (b.exitCode !== 0) throw new Error("build failed");
-  }
+  if (!existsSync(dist)) build();
   dir = mkdtempSync(join(tmpdir(), "bunvirt-bin-"));
   bin = join(dir, "bunvirt");
   copyFileSync(dist, bin);

@@ -172,7 +172,7 @@ describe("errors and exit codes", () => {
     expect(await testDriver("lxc-enter-namespace test -- /bin/true")).toEqual(
       fails("\n", "error: this function is not supported by the connection driver: virDomainLxcOpenNamespace\n"),
     );
-    expect(await testDriver(`run ${D1}`)).toEqual(fails("\n", "error: this function is not supported by the connection driver: virDomainWaitForStop\n"));
+    expect(await testDriver(`run ${D1}`)).toEqual(fails("", "error: this function is not supported by the connection driver: virDomainWaitForStop\n"));
   });
   test("command-line mistakes", async () => {
     expect(await testDriver("frob")).toEqual(fails("", "error: unknown command: 'frob'\n"));

@@ -1,7 +1,7 @@
 // Wire a domain's console (a pty master or socket fd from openConsole) to this process's stdio,
 // as virsh console does: raw terminal, ^] detaches, the session ends when the guest side closes.
 
-import { createReadStream, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import type { FullConnection } from "../api.ts";
 import type { DomainRef } from "../driver.ts";
 import { CliError, type VerbContext } from "./verb.ts";
@@ -30,7 +30,7 @@ export async function attachConsole(ctx: VerbContext, conn: FullConnection, dom:
       process.stdin.off("data", onInput);
       process.stdin.pause();
       if (tty) process.stdin.setRawMode(false);
-      guest.destroy();
+      void reader.cancel().catch(() => {});
       resolve();
     };
     const onInput = (chunk: Buffer) => {
@@ -43,11 +43,20 @@ export async function attachConsole(ctx: VerbContext, conn: FullConnection, dom:
       }
       if (i >= 0) finish();
     };
-    // the guest side: EOF or EIO (pty hung up) ends the session
-    const guest = createReadStream("", { fd: stream.fd, autoClose: false, highWaterMark: 16384 });
-    guest.on("data", (b) => process.stdout.write(b));
-    guest.on("end", finish);
-    guest.on("error", finish);
+    // The guest side. Bun.file(fd).stream() polls the fd, so cancelling it cannot leave a
+    // blocked read behind that would keep the process alive (fs.createReadStream would).
+    // EOF or EIO (pty hung up) ends the session.
+    const reader = Bun.file(stream.fd).stream().getReader();
+    void (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          process.stdout.write(value);
+        }
+      } catch {}
+      finish();
+    })();
     process.stdin.on("data", onInput);
     process.stdin.resume();
     opts.until?.then(finish, finish);

@@ -220,6 +220,6 @@ async function runOne(words: string[], g: Globals, io: CliIo, env: Record<string
     else printErr([String(e)]);
   }
   // virsh ends every command's output with a blank line unless quiet; JSON stays clean
-  if (!g.quiet && !json) io.out("\n");
+  if (!g.quiet && !json && !verb.raw) io.out("\n");
   return status;
 }

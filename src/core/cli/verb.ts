@@ -44,6 +44,8 @@ export interface Verb {
   json?: boolean;
   /** Needs no connection. */
   local?: boolean;
+  /** Output is the guest's own (run): no virsh blank line after it. */
+  raw?: boolean;
   run(ctx: VerbContext, o: OptValues): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ export default defineVerb({
   name: "run",
   summary: "create a transient domain, attach its console to stdio and wait for it to end",
   description: "Create a domain from FILE, connect its console to this terminal (or pipes),\nwait for it to stop, and exit with the status of its init.",
+  raw: true,
   options: [fileOpt, { name: "pass-fds", type: "string", help: "pass file descriptors N,M,... to the guest" }],
   async run(ctx, o) {
     const file = o.file as string;
