@@ -4,5 +4,6 @@ import type { BuiltinEntry } from "../core/registry.ts";
 
 export const builtinPlugins: BuiltinEntry[] = [
   { schemes: ["test"], load: () => import("./test/index.ts") },
+  { schemes: ["qemu"], load: () => import("./qemu/index.ts") },
   { schemes: ["lxc"], load: () => import("./lxc/index.ts"), defaultUri: () => (process.getuid?.() === 0 ? "lxc:///system" : undefined) },
 ];

@@ -1,0 +1,288 @@
+// The QEMU/KVM driver plugin: qemu:///system and qemu:///embed?root=DIR. Domain bookkeeping is
+// the shared DomainTable; this file supplies the hooks that touch QEMU (start over QMP, events,
+// destroy, reconcile after a restart) plus domxml-to-native and consoles.
+import { join } from "node:path";
+import { rmSync } from "node:fs";
+import { errors, ErrorDomain, VirError } from "../../core/errors.ts";
+import { DomainState, LifecycleEventType, type ConsoleStream, type DomainRef, type DriverPlugin, type HostApi } from "../../core/driver.ts";
+import { DomainTable, EventDetail, Reason, StatefulConnection, type DomainRecord, type DriverHooks } from "../../core/domains.ts";
+import { formatDomainXml, parseDomainXml, type DomainDef } from "../../core/conf/index.ts";
+import { O_CLOEXEC, O_NOCTTY, O_RDWR, closeQuiet, open } from "../../ffi/libc.ts";
+import { deleteIfExists, rtnl } from "../netdev/index.ts";
+import type { ParsedUri } from "../../core/uri.ts";
+import { applyDefaults } from "./defaults.ts";
+import { buildCommand, formatArgs } from "./command/index.ts";
+import { formatXml, parseXml, type El } from "./xml.ts";
+import { kvmUsable, probeEmulator } from "./probe.ts";
+import { launch, type QemuRuntime } from "./launch.ts";
+import { Qmp, type QmpEvent } from "./qmp.ts";
+import { alive, terminate } from "./process.ts";
+
+const DEFAULT_EMULATOR = "/usr/bin/qemu-system-x86_64";
+const SYSTEM_ROOT = "/var/lib/bunvirt/qemu";
+const E = ErrorDomain.QEMU;
+
+const emulatorOf = (dom: El) => dom.kids.find((k) => k.name === "devices")?.kids.find((k) => k.name === "emulator")?.text ?? DEFAULT_EMULATOR;
+
+async function capsFor(root: string, emulator: string) {
+  return probeEmulator(emulator, join(root, "caps"));
+}
+
+/** Driver validation: a QEMU binary that probes, and /dev/kvm for kvm domains. */
+async function validateTree(root: string, dom: El): Promise<void> {
+  const caps = await capsFor(root, emulatorOf(dom));
+  if (dom.attrs.type === "kvm" && !(caps.kvm && kvmUsable())) {
+    throw errors.configUnsupported("domain type 'kvm' needs a usable /dev/kvm (KVM is not available on this host)", E);
+  }
+}
+
+/** The running QMP connection of each domain, shared by every connection in this process. */
+const monitors = new Map<string, Qmp>();
+
+class QemuConnection extends StatefulConnection<QemuRuntime> {
+  constructor(uri: string, table: DomainTable<QemuRuntime>, hooks: DriverHooks<QemuRuntime>, private readonly root: string) {
+    super(uri, table, hooks);
+  }
+
+  override async create(dom: DomainRef, flags = 0, fds?: number[]) {
+    if (fds?.length) throw errors.operationInvalid("passing file descriptors is only supported with container-based virtualization", E);
+    return super.create(dom, flags);
+  }
+  override async createXML(xml: string, flags = 0, fds?: number[]) {
+    if (fds?.length) throw errors.operationInvalid("passing file descriptors is only supported with container-based virtualization", E);
+    return super.createXML(xml, flags);
+  }
+
+  async domainXMLToNative(format: string, xml: string): Promise<string> {
+    if (format !== "qemu-argv") throw errors.invalidArg(`unsupported config type ${format}`, E);
+    parseDomainXml(xml); // well-formedness and generic checks
+    const dom = parseXml(xml);
+    const caps = await capsFor(this.root, emulatorOf(dom));
+    applyDefaults(dom, { caps });
+    // As libvirt: nothing is opened, so fds are placeholders in libvirt's own numbering.
+    let next = 3;
+    const cmd = buildCommand(dom, {
+      caps, id: -1, libDir: join(this.root, "lib"), runDir: join(this.root, "run", "qemu"),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", USER: process.env.USER ?? "root", LOGNAME: process.env.LOGNAME ?? "root" },
+      fds: {
+        monitor: () => next++,
+        tap: (_n, _i, q) => Array.from({ length: q }, () => next++),
+        vhost: (_n, _i, q) => Array.from({ length: q }, () => next++),
+        listenSocket: () => next++,
+        outputFile: () => next++,
+      },
+    });
+    return formatArgs(cmd.env, cmd.argv);
+  }
+
+  async openConsole(dom: DomainRef, devName?: string): Promise<ConsoleStream> {
+    const rec = this.active(dom);
+    const ptys = rec.runtime!.ptys;
+    const key = devName ?? Object.keys(ptys).find((k) => k.startsWith("serial")) ?? Object.keys(ptys)[0];
+    const path = key ? ptys[key] : undefined;
+    if (!path) throw errors.operationFailed(`cannot find character device ${devName ?? "<null>"}`, E);
+    const fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    return { fd, close: () => closeQuiet(fd) };
+  }
+
+  async waitForStop(dom: DomainRef): Promise<{ exitStatus?: number }> {
+    const rec = this.table.get(dom);
+    if (rec.id < 0) return {};
+    await new Promise<void>((resolve) => {
+      const off = this.onLifecycle((ev) => {
+        if (ev.dom.name === dom.name && ev.event === LifecycleEventType.STOPPED) {
+          off();
+          resolve();
+        }
+      });
+    });
+    return {};
+  }
+
+  override async close() {
+    for (const r of this.table.all()) {
+      const q = monitors.get(r.def.name);
+      if (q) {
+        monitors.delete(r.def.name);
+        q.close();
+      }
+    }
+  }
+}
+
+function makeHooks(root: string, table: () => DomainTable<QemuRuntime>): DriverHooks<QemuRuntime> {
+  const stopped = async (rec: DomainRecord<QemuRuntime>, reason: number, detail: number) => {
+    if (rec.id < 0 || !rec.runtime) return;
+    await cleanup(rec.runtime);
+    table().markStopped(rec, reason, detail);
+  };
+  const watch = (rec: DomainRecord<QemuRuntime>, qmp: Qmp) => {
+    monitors.set(rec.def.name, qmp);
+    qmp.unref();
+    const name = rec.def.name;
+    const action = (n: "onPoweroff" | "onReboot" | "onCrash", dflt: string) => String(rec.def[n] ?? dflt);
+    qmp.onEvent = (ev: QmpEvent) => {
+      const r = table().all().find((x) => x.def.name === name);
+      if (!r || r.id < 0) return;
+      void handleEvent(r, ev).catch((e) => console.error(`bunvirt: qemu event ${ev.event} for '${name}': ${(e as Error).message}`));
+    };
+    const handleEvent = async (r: DomainRecord<QemuRuntime>, ev: QmpEvent) => {
+      switch (ev.event) {
+        case "SHUTDOWN": {
+          if (ev.data?.reason === "host-signal" || ev.data?.reason === "host-qmp-quit") return;
+          const isReboot = ev.data?.reason === "guest-reset";
+          const act = isReboot ? action("onReboot", "restart") : action("onPoweroff", "destroy");
+          if (act === "restart" || act === "rename-restart") {
+            await qmp.cmd("system_reset");
+            await qmp.cmd("cont");
+            return;
+          }
+          if (act === "preserve") return;
+          await stopped(r, Reason.SHUTOFF_SHUTDOWN, EventDetail.STOPPED_SHUTDOWN);
+          return;
+        }
+        case "GUEST_PANICKED": {
+          const act = action("onCrash", "destroy");
+          if (act.endsWith("restart")) {
+            await qmp.cmd("system_reset");
+            await qmp.cmd("cont");
+          } else if (act !== "preserve") await stopped(r, Reason.SHUTOFF_CRASHED, EventDetail.STOPPED_CRASHED);
+          return;
+        }
+        case "STOP":
+        case "RESUME": {
+          const paused = ev.event === "STOP";
+          if ((r.state === DomainState.PAUSED) === paused) return;
+          r.state = paused ? DomainState.PAUSED : DomainState.RUNNING;
+          r.reason = paused ? Reason.PAUSED_USER : Reason.RUNNING_UNPAUSED;
+          table().saveLive(r);
+          table().emit({ dom: table().ref(r), event: paused ? LifecycleEventType.SUSPENDED : LifecycleEventType.RESUMED, detail: 0 });
+          return;
+        }
+      }
+    };
+    void qmp.closed.then(async () => {
+      if (monitors.get(name) === qmp) monitors.delete(name);
+      const r = table().all().find((x) => x.def.name === name);
+      // The monitor closes when QEMU exits; if no one stopped it on purpose, it died.
+      if (r && r.id >= 0 && r.runtime && !alive(r.runtime.pid)) await stopped(r, Reason.SHUTOFF_CRASHED, EventDetail.STOPPED_CRASHED);
+    });
+  };
+  const qmpOf = (rec: DomainRecord<QemuRuntime>) => {
+    const q = monitors.get(rec.def.name);
+    if (!q) throw errors.operationInvalid("the domain's QEMU monitor is not connected in this process", E);
+    return q;
+  };
+
+  return {
+    type: "QEMU",
+    errDomain: E,
+    async hypervisorVersion() {
+      return (await capsFor(root, DEFAULT_EMULATOR)).version;
+    },
+    async capabilities() {
+      const caps = await capsFor(root, DEFAULT_EMULATOR);
+      const machines = caps.machines.filter((m) => m.accel === "tcg").map((m) => `      <machine maxCpus='${m.maxCpus ?? 1}'>${m.name}</machine>\n` + (m.alias ? `      <machine canonical='${m.name}' maxCpus='${m.maxCpus ?? 1}'>${m.alias}</machine>\n` : "")).join("");
+      return `<capabilities>\n  <host>\n    <cpu>\n      <arch>${caps.arch}</arch>\n    </cpu>\n  </host>\n  <guest>\n    <os_type>hvm</os_type>\n    <arch name='${caps.arch}'>\n      <wordsize>64</wordsize>\n      <emulator>${caps.emulator}</emulator>\n${machines}      <domain type='qemu'/>\n${caps.kvm ? "      <domain type='kvm'/>\n" : ""}    </arch>\n  </guest>\n</capabilities>\n`;
+    },
+    async prepare(def: DomainDef) {
+      const dom = parseXml(formatDomainXml(def, { inactive: true }));
+      await validateTree(root, dom);
+      applyDefaults(dom, { caps: await capsFor(root, emulatorOf(dom)) });
+      Object.assign(def, parseDomainXml(formatXml(dom)));
+    },
+    async start(rec, opts) {
+      const dom = parseXml(formatDomainXml(rec.def, { inactive: true }));
+      await validateTree(root, dom);
+      const caps = await capsFor(root, emulatorOf(dom));
+      applyDefaults(dom, { caps });
+      const { runtime, qmp } = await launch(dom, caps, rec.id, root, !!opts.paused);
+      // The live definition carries what start filled in (tap names).
+      rec.def = parseDomainXml(formatXml(dom));
+      watch(rec, qmp);
+      return runtime;
+    },
+    async destroy(rec) {
+      const rt = rec.runtime!;
+      const q = monitors.get(rec.def.name);
+      monitors.delete(rec.def.name);
+      q?.close();
+      await terminate(rt.pid);
+      await cleanup(rt);
+    },
+    async shutdown(rec) {
+      await qmpOf(rec).cmd("system_powerdown");
+    },
+    async reboot(rec) {
+      await qmpOf(rec).cmd("system_reset");
+    },
+    async suspend(rec) {
+      await qmpOf(rec).cmd("stop");
+    },
+    async resume(rec) {
+      await qmpOf(rec).cmd("cont");
+    },
+    async reconcile(rec) {
+      const rt = rec.runtime;
+      if (!rt || !alive(rt.pid, rt.emulator)) {
+        if (rt) await cleanup(rt);
+        return false;
+      }
+      if (monitors.has(rec.def.name)) return true;
+      let q: Qmp;
+      try {
+        q = await Qmp.connect(rt.monitor, 2000);
+      } catch {
+        return true; // alive; another process holds the monitor
+      }
+      const st = (await q.cmd("query-status")) as { status: string };
+      if (st.status === "shutdown" || st.status === "guest-panicked") {
+        // It stopped while no one was listening: apply on_poweroff now.
+        q.close();
+        await terminate(rt.pid, 1000);
+        await cleanup(rt);
+        return false;
+      }
+      rec.state = st.status === "paused" ? DomainState.PAUSED : DomainState.RUNNING;
+      watch(rec, q);
+      return true;
+    },
+  };
+}
+
+/** Release host resources of a stopped domain: managed netdevs and the runtime directory. */
+async function cleanup(rt: QemuRuntime): Promise<void> {
+  for (const n of rt.nets) {
+    if (!n.managed) continue;
+    try {
+      deleteIfExists(rtnl(), n.name);
+    } catch {}
+  }
+  rmSync(rt.dir, { recursive: true, force: true });
+}
+
+export function qemuPlugin(_host?: HostApi): DriverPlugin {
+  return {
+    name: "qemu",
+    schemes: ["qemu"],
+    domainTypes: ["qemu", "kvm"],
+    async validate(def) {
+      await validateTree(SYSTEM_ROOT, parseXml(formatDomainXml(def, { inactive: true })));
+    },
+    async open(uri: ParsedUri) {
+      let root: string;
+      if (uri.path === "/embed") {
+        root = uri.params.root ?? "";
+        if (!root.startsWith("/")) throw errors.invalidArg(`URI '${uri.raw}' requires an absolute 'root' parameter`, E);
+      } else if (uri.path === "/system" || uri.path === "/session") root = SYSTEM_ROOT;
+      else throw errors.invalidArg(`unexpected QEMU URI path '${uri.path}', try qemu:///system or qemu:///embed?root=DIR`, E);
+      const table = new DomainTable<QemuRuntime>(root, E);
+      const conn = new QemuConnection(uri.raw, table, makeHooks(root, () => table), root);
+      await conn.open();
+      return conn;
+    },
+  };
+}
+
+export default qemuPlugin;
+void VirError;

@@ -1,0 +1,57 @@
+// A tiny initramfs for test guests: cpio "newc" written here, with busybox and an /init script.
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+
+interface Entry {
+  name: string;
+  mode: number;
+  data?: Uint8Array;
+  rdev?: [number, number];
+}
+
+function newc(entries: Entry[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const enc = new TextEncoder();
+  const pad4 = (n: number) => (4 - (n % 4)) % 4;
+  let ino = 1;
+  const add = (e: Entry) => {
+    const data = e.data ?? new Uint8Array();
+    const name = enc.encode(e.name + "\0");
+    const h = (n: number) => n.toString(16).padStart(8, "0");
+    const hdr = "070701" + [ino++, e.mode, 0, 0, 1, 0, data.length, 0, 0, e.rdev?.[0] ?? 0, e.rdev?.[1] ?? 0, name.length, 0].map(h).join("");
+    parts.push(enc.encode(hdr), name, new Uint8Array(pad4(110 + name.length)), data, new Uint8Array(pad4(data.length)));
+  };
+  for (const e of entries) add(e);
+  add({ name: "TRAILER!!!", mode: 0 });
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Write an initramfs whose init prints `marker` on the console, then powers off. */
+export function buildInitramfs(path: string, marker: string): void {
+  const init = `#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho ${marker}\n/bin/busybox poweroff -f\n`;
+  writeFileSync(
+    path,
+    newc([
+      { name: "bin", mode: 0o40755 },
+      { name: "proc", mode: 0o40755 },
+      { name: "dev", mode: 0o40755 },
+      { name: "dev/console", mode: 0o20600, rdev: [5, 1] }, // init's stdio: the serial console
+      { name: "bin/busybox", mode: 0o100755, data: readFileSync("/bin/busybox") },
+      { name: "init", mode: 0o100755, data: new TextEncoder().encode(init) },
+    ]),
+  );
+}
+
+export function hostKernel(): string | undefined {
+  try {
+    const k = readdirSync("/boot").filter((f) => f.startsWith("vmlinuz-")).sort().pop();
+    return k ? `/boot/${k}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
