@@ -171,3 +171,20 @@ describe.skipIf(!hasVirsh)("virsh against bunvirt daemon (test:///default)", () 
     expect((await virsh(rw, ["undefine", "demo"])).code).toBe(0);
   }, 120_000);
 });
+
+describe.skipIf(!hasVirsh)("daemon lifecycle", () => {
+  test("a second daemon on the same root refuses; after kill -9 a restart replaces the stale socket", async () => {
+    const root = tempRoot("restart");
+    const a = await startDaemon(root);
+    const b = Bun.spawn([process.execPath, join(import.meta.dir, "../../src/main.ts"), "daemon", "--root", root], { stdio: ["ignore", "pipe", "pipe"] });
+    expect(await b.exited).toBe(1);
+    expect(await new Response(b.stderr).text()).toContain(`a daemon is already listening on ${a.rw}`);
+    await a.kill(9);
+    const c = await startDaemon(root);
+    const r = await virsh(`test+unix:///default?socket=${c.rw}`, ["list", "--all"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(" 1    test   running\n");
+    await c.kill();
+    cleanup(root);
+  });
+});

@@ -90,3 +90,19 @@ describe("packets", () => {
     expect([n("CONNECT_OPEN"), n("DOMAIN_GET_XML_DESC"), n("CONNECT_LIST_ALL_DOMAINS"), n("DOMAIN_CREATE_XML_WITH_FILES"), n("DOMAIN_DEFINE_XML_FLAGS")]).toEqual([1, 14, 273, 309, 350]);
   });
 });
+
+describe("large packets", () => {
+  test("a 4 MiB body arriving in 64 KiB pieces comes out whole", () => {
+    const body = new Uint8Array(4 << 20).map((_, i) => i & 0xff);
+    const frame = buildPacket({ prog: Program.REMOTE, vers: 1, proc: 14, type: MessageType.REPLY, serial: 9, status: 0 }, body);
+    const d = new FrameDecoder();
+    let got = null;
+    for (let o = 0; o < frame.length; o += 65536) {
+      d.push(frame.subarray(o, o + 65536));
+      got ??= d.next();
+    }
+    expect(got!.header.serial).toBe(9);
+    expect(Buffer.from(got!.frame.subarray(got!.bodyStart)).equals(Buffer.from(body))).toBe(true);
+    expect(d.next()).toBeNull();
+  });
+});

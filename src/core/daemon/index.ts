@@ -7,10 +7,11 @@
 // (test:///default, …) are opened unchanged. Each distinct URI is opened once and shared by
 // all clients: two driver instances over the same state would fight over it.
 
-import { chownSync, mkdirSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Connection } from "../driver.ts";
-import { VirError } from "../errors.ts";
+import { ErrorCode, ErrorDomain, VirError } from "../errors.ts";
+import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, closeQuiet, connectUnix, socket } from "../../ffi/libc.ts";
 import { parseUri } from "../uri.ts";
 import { RpcServer } from "./server.ts";
 
@@ -69,6 +70,8 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle>
   const server = new RpcServer({ openDriver, log: opts.log });
   const rwSocket = join(dir, "bunvirt-sock");
   const roSocket = join(dir, "bunvirt-sock-ro");
+  // a socket file left by a killed daemon is replaced; a live one belongs to a running daemon
+  if (listening(rwSocket)) throw new VirError(ErrorCode.OPERATION_FAILED, ErrorDomain.RPC, `operation failed: a daemon is already listening on ${rwSocket}`);
   server.listen(rwSocket, opts.group !== undefined ? 0o660 : 0o600, false);
   if (opts.group !== undefined) chownSync(rwSocket, 0, opts.group);
   server.listen(roSocket, 0o666, true);
@@ -96,4 +99,17 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle>
     process.once("SIGINT", () => onSignal("SIGINT"));
   }
   return { rwSocket, roSocket, server, close };
+}
+
+function listening(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+  try {
+    connectUnix(fd, path);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    closeQuiet(fd);
+  }
 }

@@ -85,7 +85,9 @@ export function bodyOf(p: Packet): Uint8Array {
  * a malformed stream; the caller then drops that connection.
  */
 export class FrameDecoder {
-  private buf = new Uint8Array(0);
+  private store = new Uint8Array(0);
+  private off = 0;
+  private len = 0;
   private fdQueue: number[] = [];
   /** A WITH_FDS packet waiting for its dummy bytes and fds. */
   private pending: Packet | null = null;
@@ -95,13 +97,31 @@ export class FrameDecoder {
   }
 
   push(data: Uint8Array) {
-    if (this.buf.length === 0) this.buf = data.slice();
-    else {
-      const nb = new Uint8Array(this.buf.length + data.length);
-      nb.set(this.buf);
-      nb.set(data, this.buf.length);
-      this.buf = nb;
+    // grow by doubling: a 16 MiB packet arriving in 64 KiB reads must not be copied per read
+    const need = this.len + data.length;
+    if (need > this.store.length) {
+      let cap = Math.max(4096, this.store.length);
+      while (cap < need) cap *= 2;
+      const nb = new Uint8Array(cap);
+      nb.set(this.store.subarray(this.off, this.off + this.len), 0);
+      this.store = nb;
+      this.off = 0;
+    } else if (this.off + need > this.store.length) {
+      this.store.copyWithin(0, this.off, this.off + this.len);
+      this.off = 0;
     }
+    this.store.set(data, this.off + this.len);
+    this.len = need;
+  }
+
+  private get buf(): Uint8Array {
+    return this.store.subarray(this.off, this.off + this.len);
+  }
+
+  private consume(n: number) {
+    this.off += n;
+    this.len -= n;
+    if (this.len === 0) this.off = 0;
   }
 
   /** Fds received but not yet handed out (closed by the owner when the connection dies). */
@@ -121,7 +141,7 @@ export class FrameDecoder {
     if (len - 4 > MESSAGE_MAX) throw new XdrError(`packet length ${len} exceeds maximum ${MESSAGE_MAX}`);
     if (this.buf.length < len) return null;
     const frame = this.buf.slice(0, len);
-    this.buf = this.buf.subarray(len);
+    this.consume(len);
     const r = new XdrReader(frame, 4);
     const header: Header = { prog: r.uint(), vers: r.uint(), proc: r.int(), type: r.int(), serial: r.uint(), status: r.int() };
     let nfds = 0;
@@ -139,7 +159,7 @@ export class FrameDecoder {
     const p = this.pending!;
     // each fd travels with one dummy byte right after the packet
     while (p.fds.length < p.nfds && this.buf.length > 0 && this.fdQueue.length > 0) {
-      this.buf = this.buf.subarray(1);
+      this.consume(1);
       p.fds.push(this.fdQueue.shift()!);
     }
     if (p.fds.length < p.nfds) {
