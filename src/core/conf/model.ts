@@ -106,8 +106,20 @@ export interface CpuDef {
   vendor?: string;
   topology?: { sockets: number; dies?: number; clusters?: number; cores: number; threads: number };
   features: { policy?: string; name: string }[];
+  numa?: NumaCell[];
   /** numa, cache, maxphysaddr ... verbatim */
   extra: RawXml[];
+}
+
+export interface NumaCell {
+  id?: number;
+  cpus?: string;
+  /** KiB */
+  memory: number;
+  memAccess?: string;
+  discard?: string;
+  /** distances, cache ... verbatim */
+  children: RawXml[];
 }
 
 export interface ClockDef {

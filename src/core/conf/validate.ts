@@ -34,6 +34,9 @@ const Device = v.variant("kind", [
   v.looseObject({ kind: v.literal("graphics"), attrs: v.looseObject({ type: v.string() }) }),
   v.looseObject({ kind: v.literal("memballoon"), ...Info, model: v.string() }),
   v.looseObject({ kind: v.literal("video"), ...Info }),
+  v.looseObject({ kind: v.literal("audio"), id: v.pipe(uint, v.minValue(1)), type: v.string() }),
+  v.looseObject({ kind: v.literal("watchdog"), ...Info, model: v.string() }),
+  v.looseObject({ kind: v.literal("sound"), ...Info, model: v.string(), codecs: v.array(v.string()) }),
   v.looseObject({ kind: v.literal("raw"), xml: v.looseObject({ name: v.string() }) }),
 ]);
 

@@ -49,6 +49,16 @@ export function deviceEl(d: Device, f: Fmt): XmlEl {
       return memballoonEl(d, f);
     case "video":
       return videoEl(d, f);
+    case "audio":
+      return el("audio", { id: d.id, type: d.type, ...d.attrs }, d.children);
+    case "watchdog":
+      return el("watchdog", { model: d.model, action: d.action }, sortChildren([...(d.extra ?? []), ...infoEls(d, f)], INFO_ORDER));
+    case "sound":
+      return el(
+        "sound",
+        { model: d.model },
+        sortChildren([...d.codecs.map((t) => el("codec", { type: t })), d.audioId !== undefined && el("audio", { id: d.audioId }), ...(d.extra ?? []), ...infoEls(d, f)], ["codec", "audio", ...INFO_ORDER]),
+      );
     case "raw":
       return d.xml;
   }

@@ -55,6 +55,12 @@ export function cpuEl(c: CpuDef): XmlEl {
     c.vendor !== undefined && el("vendor", {}, c.vendor),
     c.topology && el("topology", { sockets: c.topology.sockets, dies: c.topology.dies, clusters: c.topology.clusters, cores: c.topology.cores, threads: c.topology.threads }),
     ...c.features.map((f) => el("feature", { policy: f.policy, name: f.name })),
+    c.numa &&
+      el(
+        "numa",
+        {},
+        c.numa.map((n) => el("cell", { id: n.id, cpus: n.cpus, memory: n.memory, unit: "KiB", memAccess: n.memAccess, discard: n.discard }, n.children)),
+      ),
     ...c.extra,
   ]);
 }

@@ -31,8 +31,10 @@ export function interfaceEl(n: InterfaceDev, f: Fmt): XmlEl {
       [
         n.mac && el("mac", { address: n.mac.address, type: n.mac.type, check: n.mac.check }),
         src,
-        n.vlan,
-        n.virtualport,
+        n.vlan &&
+          el("vlan", { trunk: n.vlan.trunk }, n.vlan.tags.map((t) => el("tag", { id: t.id, nativeMode: t.nativeMode }))),
+        n.virtualport &&
+          el("virtualport", { type: n.virtualport.type }, [n.virtualport.parameters && el("parameters", ordered(n.virtualport.parameters, K.VPORT_PARAMS))]),
         n.bandwidth,
         ...(n.portForward ?? []),
         ...n.ips.map(ipEl),

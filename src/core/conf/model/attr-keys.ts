@@ -32,6 +32,8 @@ export const NET_DRIVER = [
 export const NET_DRIVER_HOST = ["csum", "gso", "tso4", "tso6", "ecn", "ufo", "mrg_rxbuf"] as const;
 export const NET_DRIVER_GUEST = ["csum", "tso4", "tso6", "ecn", "ufo"] as const;
 
+export const VPORT_PARAMS = ["managerid", "typeid", "typeidversion", "instanceid", "interfaceid", "profileid"] as const;
+
 export const CHR_SOURCE = ["mode", "path", "host", "service", "append", "tls", "channel", "master", "slave"] as const;
 export const CHR_TARGET = ["type", "name", "state", "address", "port"] as const;
 

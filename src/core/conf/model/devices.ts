@@ -108,10 +108,10 @@ export interface InterfaceDev extends DeviceInfo {
   backend?: { tap?: string; vhost?: string; type?: string; logFile?: string };
   linkState?: "up" | "down";
   mtu?: number;
+  virtualport?: { type?: string; parameters?: Attrs<typeof K.VPORT_PARAMS> };
+  vlan?: { trunk?: string; tags: { id: number; nativeMode?: string }[] };
   /** Raw sub-elements printed at their libvirt slots. */
-  virtualport?: RawXml;
   bandwidth?: RawXml;
-  vlan?: RawXml;
   portForward?: RawXml[];
   filterref?: RawXml;
 }
@@ -195,6 +195,28 @@ export interface VideoDev extends DeviceInfo {
   driver?: Record<string, string>;
 }
 
+/** `<audio id type>` backend (attributes beyond id/type and children kept as written). */
+export interface AudioDev {
+  kind: "audio";
+  id: number;
+  type: string;
+  attrs: Record<string, string>;
+  children: RawXml[];
+}
+
+export interface WatchdogDev extends DeviceInfo {
+  kind: "watchdog";
+  model: string;
+  action?: string;
+}
+
+export interface SoundDev extends DeviceInfo {
+  kind: "sound";
+  model: string;
+  codecs: string[];
+  audioId?: number;
+}
+
 /** A device element the model does not cover yet (kept verbatim in its libvirt slot). */
 export interface RawDevice {
   kind: "raw";
@@ -213,4 +235,7 @@ export type Device =
   | GraphicsDev
   | MemballoonDev
   | VideoDev
+  | AudioDev
+  | WatchdogDev
+  | SoundDev
   | RawDevice;

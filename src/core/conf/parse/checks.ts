@@ -6,7 +6,7 @@ import { errors } from "../../errors.ts";
 export function checkDomainDef(def: DomainDef): void {
   const bootable = def.devices.some((d) => "boot" in d && d.boot !== undefined);
   if (bootable && def.os.boot.length) throw errors.configUnsupported("per-device boot elements cannot be used together with os/boot elements");
-  if (def.maxMemory && !def.cpu?.extra.some((e) => e.name === "numa" && e.children.length))
+  if (def.maxMemory && !def.cpu?.numa?.length)
     throw errors.configUnsupported("At least one numa node has to be configured when enabling memory hotplug");
   for (const d of def.devices) {
     if (d.kind === "disk" && d.target?.bus === "usb" && !d.source?.attrs.file && !d.source?.attrs.dev && !d.source?.attrs.name && !d.source?.attrs.dir)

@@ -6,7 +6,7 @@ import { parseFilesystem } from "./filesystem.ts";
 import { parseInterface } from "./interface.ts";
 import { parseHostdev } from "./hostdev.ts";
 import { parseChardev } from "./chardev.ts";
-import { parseController, parseGraphics, parseInput, parseMemballoon, parseVideo } from "./other-devices.ts";
+import { parseController, parseGraphics, parseInput, parseMemballoon, parseVideo, parseAudio, parseWatchdog, parseSound } from "./other-devices.ts";
 
 const PARSERS: Record<string, (c: Ctx) => Device> = {
   emulator: (c) => ({ kind: "emulator", path: c.text() ?? c.fail("empty emulator path") }),
@@ -23,6 +23,9 @@ const PARSERS: Record<string, (c: Ctx) => Device> = {
   graphics: parseGraphics,
   memballoon: parseMemballoon,
   video: parseVideo,
+  audio: parseAudio,
+  watchdog: parseWatchdog,
+  sound: parseSound,
 };
 
 export function parseDevices(c: Ctx | undefined): Device[] {

@@ -3,6 +3,8 @@
 import type { Ctx } from "./ctx.ts";
 import type { ClockDef, CpuDef, Cputune, Features, Idmap, IdmapEntry, LifecycleAction, LxcNamespace, LxcShareNs, SecLabel } from "../model.ts";
 import { LIFECYCLE_ACTIONS } from "../model.ts";
+import type { NumaCell } from "../model.ts";
+import { toKiB } from "../units.ts";
 
 export function parseCputune(c: Ctx): Cputune {
   const t: Cputune = { extra: [] };
@@ -76,6 +78,22 @@ export function parseCpu(c: Ctx): CpuDef {
     cpu.topology = { sockets: n("sockets") ?? 1, dies: n("dies"), clusters: n("clusters"), cores: n("cores") ?? 1, threads: n("threads") ?? 1 };
   }
   cpu.features = c.all("feature").map((f) => ({ policy: f.attr("policy"), name: f.req("name") }));
+  const numa = c.child("numa");
+  if (numa) {
+    cpu.numa = numa.all("cell").map((cell) => {
+      const r = toKiB(cell.attr("memory") ?? cell.fail("missing required attribute 'memory'"), cell.attr("unit"));
+      if (!r.ok) cell.fail(r.reason, "memory");
+      const nc: NumaCell = { memory: r.kib, children: cell.each().map((k) => k.el) };
+      const id = cell.intAttr("id", "NUMA cell id");
+      if (id !== undefined) nc.id = id;
+      for (const k of ["cpus", "memAccess", "discard"] as const) {
+        const v = cell.attr(k);
+        if (v !== undefined) nc[k] = v;
+      }
+      return nc;
+    });
+    for (const k of numa.unused()) if ((numa.use(k), k.known)) cpu.extra.push(k.el);
+  }
   for (const k of c.unused()) if ((c.use(k), k.known)) cpu.extra.push(k.el);
   return cpu;
 }

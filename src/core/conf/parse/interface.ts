@@ -74,7 +74,22 @@ export function parseInterface(c: Ctx): InterfaceDev {
   if (link) n.linkState = link.enumAttr("state", ["up", "down"] as const, "link state");
   const mtu = c.child("mtu");
   if (mtu) n.mtu = mtu.intAttr("size", "MTU size") ?? mtu.fail("missing required attribute 'size'");
-  for (const k of ["virtualport", "bandwidth", "vlan", "filterref"] as const) {
+  const vp = c.child("virtualport");
+  if (vp) {
+    n.virtualport = {};
+    const t = vp.attr("type");
+    if (t !== undefined) n.virtualport.type = t;
+    const params = vp.child("parameters");
+    if (params) n.virtualport.parameters = params.pick(K.VPORT_PARAMS);
+  }
+  const vlan = c.child("vlan");
+  if (vlan) {
+    n.vlan = { tags: vlan.all("tag").map((t) => ({ id: t.intAttr("id", "vlan tag id") ?? t.fail("missing vlan tag id"), nativeMode: t.attr("nativeMode") })) };
+    const trunk = vlan.enumAttr("trunk", ["yes", "no"] as const, "vlan trunk");
+    if (trunk) n.vlan.trunk = trunk;
+    if (!n.vlan.tags.length) vlan.fail("missing tag id - each <vlan> must have at least one <tag id='n'/> subelement");
+  }
+  for (const k of ["bandwidth", "filterref"] as const) {
     const x = c.child(k);
     if (x) n[k] = x.el;
   }

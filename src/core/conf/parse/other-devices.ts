@@ -1,6 +1,6 @@
 // controller, input, graphics, memballoon, video.
 import type { Ctx } from "./ctx.ts";
-import type { ControllerDev, GraphicsDev, InputDev, MemballoonDev, VideoDev } from "../model/devices.ts";
+import type { AudioDev, ControllerDev, GraphicsDev, InputDev, MemballoonDev, SoundDev, VideoDev, WatchdogDev } from "../model/devices.ts";
 import * as K from "../model/attr-keys.ts";
 import { keepExtra, parseInfo } from "./common.ts";
 
@@ -63,6 +63,33 @@ export function parseMemballoon(c: Ctx): MemballoonDev {
   if (stats) d.statsPeriod = stats.intAttr("period", "statistics collection period");
   const drv = c.child("driver");
   if (drv) d.driver = { ...drv.el.attrs };
+  parseInfo(c, d);
+  keepExtra(c, d);
+  return d;
+}
+
+export function parseAudio(c: Ctx): AudioDev {
+  const id = c.intAttr("id", "audio id");
+  if (id === undefined || id < 1) c.fail("missing or invalid audio id");
+  const type = c.req("type");
+  const attrs: Record<string, string> = {};
+  for (const [k, val] of Object.entries(c.el.attrs)) if (k !== "id" && k !== "type") attrs[k] = val;
+  return { kind: "audio", id: id!, type, attrs, children: c.each().map((k) => k.el) };
+}
+
+export function parseWatchdog(c: Ctx): WatchdogDev {
+  const d: WatchdogDev = { kind: "watchdog", model: c.req("model") };
+  const action = c.enumAttr("action", ["reset", "shutdown", "poweroff", "pause", "dump", "none", "inject-nmi"] as const, "watchdog action");
+  if (action) d.action = action;
+  parseInfo(c, d);
+  keepExtra(c, d);
+  return d;
+}
+
+export function parseSound(c: Ctx): SoundDev {
+  const d: SoundDev = { kind: "sound", model: c.req("model"), codecs: c.all("codec").map((k) => k.req("type")) };
+  const audio = c.child("audio");
+  if (audio) d.audioId = audio.intAttr("id", "audio id");
   parseInfo(c, d);
   keepExtra(c, d);
   return d;
