@@ -9,37 +9,13 @@ import { qemuPlugin } from "../../src/plugins/qemu/index.ts";
 import { parseUri } from "../../src/core/uri.ts";
 import { DomainState } from "../../src/core/driver.ts";
 import { POLLIN, poll, read } from "../../src/ffi/libc.ts";
-import { buildInitramfs, hostKernel } from "./initramfs.ts";
+import { buildInitramfs, hostKernel, kernelBootXml } from "./initramfs.ts";
 
 const kernel = hostKernel();
 const missing = !existsSync("/usr/bin/qemu-system-x86_64") ? "qemu-system-x86 not installed" : !kernel ? "no /boot/vmlinuz-*" : !existsSync("/bin/busybox") ? "busybox-static not installed" : process.getuid?.() !== 0 ? "needs root" : "";
 const kvm = existsSync("/dev/kvm");
 const root = mkdtempSync(join(tmpdir(), "bunvirt-qemu-boot-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-// TCG: on these hosts (nested KVM) the Debian kernel hangs right after "Booting from ROM" under
-// -accel kvm, with or without bunvirt (plain qemu-system-x86_64 too); TCG boots it in ~2 s.
-export function kernelBootXml(name: string, initrd: string, type = "qemu"): string {
-  return `<domain type='${type}'>
-  <name>${name}</name>
-  <uuid>${crypto.randomUUID()}</uuid>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>${kernel}</kernel>
-    <initrd>${initrd}</initrd>
-    <cmdline>console=ttyS0 panic=-1 quiet</cmdline>
-  </os>
-  <features><acpi/></features>
-  <on_poweroff>destroy</on_poweroff>
-  <devices>
-    <serial type='pty'><target port='0'/></serial>
-    <console type='pty'><target type='serial' port='0'/></console>
-    <memballoon model='none'/>
-  </devices>
-</domain>`;
-}
 
 /** Read a console fd until `marker` shows up or time runs out. */
 async function readUntil(fd: number, marker: string, ms: number): Promise<string> {
