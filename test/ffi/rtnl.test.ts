@@ -4,6 +4,7 @@ import { readlinkSync } from "node:fs";
 import { ErrorCode } from "../../src/core/errors.ts";
 import * as L from "../../src/ffi/libc.ts";
 import { IFF_UP, Rtnl } from "../../src/ffi/netlink/rtnl.ts";
+import { IFF_NO_PI, IFF_TAP, tunAttach, tunSetPersist } from "../../src/ffi/tun.ts";
 import { NetlinkError, NetlinkSocket, withNetns } from "../../src/ffi/netlink/socket.ts";
 import { privateNetns, spawnNetnsHolder } from "../netdev/netns-harness.ts";
 
@@ -57,6 +58,22 @@ if (privateNetns(import.meta.path)) {
       expect(r.getLink("rv1")).toBeNull(); // deleting one end removes the pair
       expect(nlErr(() => r.deleteLink("rv0")).message).toBe("netlink RTM_DELLINK rv0: ENODEV (No such device)");
       expect(nlErr(() => r.requireLink(4242)).message).toBe("netlink RTM_GETLINK ifindex 4242: ENODEV (No such device)");
+    });
+
+    test("deleteLinks removes many devices in one batch (veth, tap), skipping missing ones", () => {
+      for (let i = 0; i < 10; i++) r.createVeth(`dl${i}`, `dp${i}`);
+      for (let i = 0; i < 3; i++) {
+        const t = tunAttach(`dt${i}`, IFF_TAP | IFF_NO_PI);
+        tunSetPersist(t.fd, true);
+        L.close(t.fd);
+      }
+      r.createVeth("keep0", "keep1");
+      r.deleteLinks([...Array.from({ length: 10 }, (_, i) => `dl${i}`), "dp3", "dt0", "dt1", "dt2", "missing0"]);
+      expect(r.listLinks().map((l) => l.name).sort()).toEqual(["keep0", "keep1", "lo"]);
+      expect(r.requireLink("keep0").group).toBe(0); // untouched
+      r.deleteLinks(["keep0"]);
+      r.deleteLinks([]);
+      expect(r.getLink("keep1")).toBeNull();
     });
 
     test("up/down, MAC, MTU, rename", () => {

@@ -34,6 +34,9 @@
 //   moveToNetns(dev, ns, {newName?}) -> { originalName, name, index }  (ns: {pid}|{fd}|{path})
 //   returnFromNetns(nameInside, ns, originalName)   — before the container's netns dies.
 //
+// deleteDevices(names) — delete many devices in one kernel batch (teardown of a domain's NICs:
+//   each single delete waits ~16 ms for an RCU grace period; a batch waits once).
+//
 // Lower level: rtnl() (the shared Rtnl), hostSideMac(mac), and src/ffi/netlink/rtnl.ts.
 
 export { openTap, type Tap, type TapOptions } from "./tap.ts";
@@ -41,5 +44,5 @@ export { createMacvtap, createMacvlan, type Macvtap, type MacvtapOptions, type M
 export { createVethPair, type VethOptions, type VethPair } from "./veth.ts";
 export { attachToBridge, bridgeOf, createBridge, deleteBridge, detachFromBridge } from "./bridge.ts";
 export { moveToNetns, returnFromNetns, type MovedNic, type NetnsRef } from "./netns.ts";
-export { closeRtnl, deleteIfExists, hostSideMac, normalizeMac, rtnl } from "./common.ts";
+export { closeRtnl, deleteDevices, deleteIfExists, hostSideMac, normalizeMac, rtnl } from "./common.ts";
 export { Rtnl, type Link } from "../../ffi/netlink/rtnl.ts";
