@@ -1,0 +1,190 @@
+// The real virsh driving LXC containers and QEMU guests through `bunvirt daemon --root DIR`
+// (root; LXC needs nothing else, QEMU needs qemu-system-x86). Everything lives under DIR.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanup, hasVirsh, isRoot, startDaemon, tempRoot, virsh, type DaemonProc } from "./helpers.ts";
+
+const hasQemu = existsSync("/usr/bin/qemu-system-x86_64");
+const lxcSkip = !hasVirsh || !isRoot;
+const qemuSkip = lxcSkip || !hasQemu;
+
+// An application container sharing the host's root read-only: init just waits.
+const lxcXml = (name: string, script: string) => `<domain type='lxc'>
+  <name>${name}</name>
+  <memory unit='MiB'>64</memory>
+  <os>
+    <type>exe</type>
+    <init>/bin/sh</init>
+    <initarg>-c</initarg>
+    <initarg>${script.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}</initarg>
+  </os>
+  <devices>
+    <console type='pty'/>
+  </devices>
+</domain>
+`;
+
+// No disk, no kernel: SeaBIOS keeps retrying the boot, so the guest runs until destroyed.
+const qemuXml = (name: string) => `<domain type='qemu'>
+  <name>${name}</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+  </os>
+  <devices>
+    <serial type='pty'><target port='0'/></serial>
+    <console type='pty'><target type='serial' port='0'/></console>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`;
+
+let d: DaemonProc;
+let root: string;
+beforeAll(async () => {
+  if (lxcSkip) return;
+  root = tempRoot("drivers");
+  d = await startDaemon(root);
+});
+afterAll(async () => {
+  if (lxcSkip) return;
+  // leave nothing running whatever failed above
+  for (const drv of ["lxc", "qemu"]) {
+    const uri = `${drv}+unix:///system?socket=${d.rw}`;
+    const names = (await virsh(uri, ["list", "--all", "--name"])).stdout.split("\n").filter(Boolean);
+    for (const n of names) {
+      await virsh(uri, ["destroy", n]);
+      await virsh(uri, ["undefine", n]);
+    }
+  }
+  await d.kill();
+  cleanup(root);
+});
+
+describe.skipIf(lxcSkip)("virsh → daemon → LXC", () => {
+  const uri = () => `lxc+unix:///system?socket=${d.rw}`;
+
+  test("version, define, start, list, dumpxml, lxc-enter-namespace, destroy, domstate, undefine", async () => {
+    let r = await virsh(uri(), ["version"]);
+    expect(r.stdout).toContain("Using API: LXC 9.0.0\n");
+    const file = join(root, "c1.xml");
+    writeFileSync(file, lxcXml("rpc-c1", "sleep 300"));
+    r = await virsh(uri(), ["define", file]);
+    expect(r.stdout).toBe(`Domain 'rpc-c1' defined from ${file}\n\n`);
+    r = await virsh(uri(), ["start", "rpc-c1"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("Domain 'rpc-c1' started\n\n");
+    r = await virsh(uri(), ["list"]);
+    expect(r.stdout).toMatch(/^ Id +Name +State\n-+\n +\d+ +rpc-c1 +running\n\n$/);
+    r = await virsh(uri(), ["domstate", "rpc-c1"]);
+    expect(r.stdout).toBe("running\n\n");
+    r = await virsh(uri(), ["dumpxml", "rpc-c1"]);
+    expect(r.stdout).toContain("<name>rpc-c1</name>");
+    // virsh opens the namespaces over LXC_PROC_DOMAIN_OPEN_NAMESPACE (fds in the reply) and setns()es itself
+    r = await virsh(uri(), ["lxc-enter-namespace", "rpc-c1", "--noseclabel", "/bin/hostname"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("rpc-c1\n\n");
+    r = await virsh(uri(), ["destroy", "rpc-c1"]);
+    expect(r.stdout).toBe("Domain 'rpc-c1' destroyed\n\n");
+    r = await virsh(uri(), ["domstate", "rpc-c1"]);
+    expect(r.stdout).toBe("shut off\n\n");
+    r = await virsh(uri(), ["undefine", "rpc-c1"]);
+    expect(r.stdout).toBe("Domain 'rpc-c1' has been undefined\n\n");
+  });
+
+  test("create --pass-fds: the passed fd is the container's fd 3", async () => {
+    const out = join(root, "pf-out");
+    const file = join(root, "c2.xml");
+    writeFileSync(file, lxcXml("rpc-c2", `cat <&3 > ${out}; sleep 300`));
+    const src = join(root, "pf-in");
+    writeFileSync(src, "passed through virsh, the daemon and SCM_RIGHTS\n");
+    const fd = openSync(src, "r");
+    let r;
+    try {
+      r = await virsh(uri(), ["create", file, "--pass-fds", "3"], { fds: [fd] });
+    } finally {
+      closeSync(fd);
+    }
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(`Domain 'rpc-c2' created from ${file}\n\n`);
+    for (let i = 0; i < 100 && !(existsSync(out) && readFileSync(out, "utf8").length); i++) await Bun.sleep(20);
+    expect(readFileSync(out, "utf8")).toBe("passed through virsh, the daemon and SCM_RIGHTS\n");
+    r = await virsh(uri(), ["destroy", "rpc-c2"]);
+    expect(r.code).toBe(0);
+    r = await virsh(uri(), ["domstate", "rpc-c2"]);
+    expect(r.stderr).toBe("error: failed to get domain 'rpc-c2'\n"); // transient: gone once stopped
+  });
+
+  test("the read-only socket lists but cannot start", async () => {
+    const file = join(root, "c3.xml");
+    writeFileSync(file, lxcXml("rpc-c3", "sleep 300"));
+    expect((await virsh(uri(), ["define", file])).code).toBe(0);
+    const ro = `lxc+unix:///system?socket=${d.ro}`;
+    let r = await virsh(ro, ["list", "--all"]);
+    expect(r.stdout).toMatch(/ - +rpc-c3 +shut off\n/);
+    r = await virsh(ro, ["start", "rpc-c3"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("error: Failed to start domain 'rpc-c3'\nerror: operation forbidden: read only access prevents virDomainCreate\n");
+    expect((await virsh(uri(), ["undefine", "rpc-c3"])).code).toBe(0);
+  });
+});
+
+describe.skipIf(qemuSkip)("virsh → daemon → QEMU", () => {
+  const uri = () => `qemu+unix:///system?socket=${d.rw}`;
+
+  test("define, start, list, dumpxml, suspend, resume, destroy, undefine", async () => {
+    const file = join(root, "q1.xml");
+    writeFileSync(file, qemuXml("rpc-q1"));
+    let r = await virsh(uri(), ["define", file]);
+    expect(r.stdout).toBe(`Domain 'rpc-q1' defined from ${file}\n\n`);
+    r = await virsh(uri(), ["start", "rpc-q1"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("Domain 'rpc-q1' started\n\n");
+    r = await virsh(uri(), ["list"]);
+    expect(r.stdout).toMatch(/ +\d+ +rpc-q1 +running\n/);
+    r = await virsh(uri(), ["dumpxml", "rpc-q1"]);
+    expect(r.stdout).toMatch(/^<domain type='qemu' id='\d+'>\n  <name>rpc-q1<\/name>\n/);
+    expect((await virsh(uri(), ["suspend", "rpc-q1"])).stdout).toBe("Domain 'rpc-q1' suspended\n\n");
+    expect((await virsh(uri(), ["domstate", "rpc-q1"])).stdout).toBe("paused\n\n");
+    expect((await virsh(uri(), ["resume", "rpc-q1"])).stdout).toBe("Domain 'rpc-q1' resumed\n\n");
+    expect((await virsh(uri(), ["domstate", "rpc-q1"])).stdout).toBe("running\n\n");
+    expect((await virsh(uri(), ["destroy", "rpc-q1"])).stdout).toBe("Domain 'rpc-q1' destroyed\n\n");
+    expect((await virsh(uri(), ["domstate", "rpc-q1"])).stdout).toBe("shut off\n\n");
+    expect((await virsh(uri(), ["undefine", "rpc-q1"])).stdout).toBe("Domain 'rpc-q1' has been undefined\n\n");
+  }, 60_000);
+
+  test("kill -9 of the daemon while a guest runs: after a restart it is listed running", async () => {
+    const file = join(root, "q2.xml");
+    writeFileSync(file, qemuXml("rpc-q2"));
+    expect((await virsh(uri(), ["define", file])).code).toBe(0);
+    expect((await virsh(uri(), ["start", "rpc-q2"])).code).toBe(0);
+    const before = (await virsh(uri(), ["domid", "rpc-q2"])).stdout;
+    await d.kill(9);
+    d = await startDaemon(root);
+    const r = await virsh(uri(), ["list", "--all"]);
+    expect(r.stdout).toMatch(/ +\d+ +rpc-q2 +running\n/);
+    expect((await virsh(uri(), ["domid", "rpc-q2"])).stdout).toBe(before);
+    expect((await virsh(uri(), ["destroy", "rpc-q2"])).code).toBe(0);
+    expect((await virsh(uri(), ["undefine", "rpc-q2"])).code).toBe(0);
+  }, 60_000);
+});
+
+// The LXC driver does not keep containers across a daemon kill -9 yet (they die with it);
+// run with `bun test --todo` once it does.
+describe.skipIf(lxcSkip)("LXC across a daemon kill -9", () => {
+  test.todo("a running container is listed running after a restart", async () => {
+    const uri = `lxc+unix:///system?socket=${d.rw}`;
+    const file = join(root, "c4.xml");
+    writeFileSync(file, lxcXml("rpc-c4", "sleep 300"));
+    expect((await virsh(uri, ["define", file])).code).toBe(0);
+    expect((await virsh(uri, ["start", "rpc-c4"])).code).toBe(0);
+    await d.kill(9);
+    d = await startDaemon(root);
+    expect((await virsh(uri, ["domstate", "rpc-c4"])).stdout).toBe("running\n\n");
+    expect((await virsh(uri, ["lxc-enter-namespace", "rpc-c4", "--noseclabel", "/bin/hostname"])).stdout).toBe("rpc-c4\n\n");
+    expect((await virsh(uri, ["destroy", "rpc-c4"])).code).toBe(0);
+    expect((await virsh(uri, ["undefine", "rpc-c4"])).code).toBe(0);
+  });
+});
