@@ -63,6 +63,11 @@ describe("read verbs", () => {
     const want = await Bun.file(join(import.meta.dir, "fixtures", "test-capabilities.xml")).text();
     expect(await testDriver("capabilities")).toEqual(ok(want + "\n\n"));
   });
+  test("dumpxml and dumpxml --inactive of the default domain, byte for byte", async () => {
+    for (const [args, file] of [["dumpxml test", "test-dumpxml.xml"], ["dumpxml --inactive test", "test-dumpxml-inactive.xml"]]) {
+      expect(await testDriver(args!)).toEqual(ok(await Bun.file(join(import.meta.dir, "fixtures", file!)).text()));
+    }
+  });
   test("--json on read verbs", async () => {
     expect(await testDriver("list --all --json")).toEqual(ok(`[{"id":1,"name":"test","uuid":"${UUID}","state":"running"}]\n`));
     expect(await cli(["--json", "-c", "test:///default", "domstate", "test"])).toEqual(ok(`{"state":"running","reason":"unknown"}\n`));

@@ -3,7 +3,7 @@
 // and is lost when the process ends. Behaviour and messages follow libvirt 9.0's test_driver.c.
 
 import { formatCapabilities } from "../../core/capabilities.ts";
-import type { DomainDef } from "../../core/conf/index.ts";
+import type { DomainDef, InterfaceDev } from "../../core/conf/index.ts";
 import type { Connection, DomainRef, DriverPlugin, GuestCaps, HostApi, LifecycleEvent } from "../../core/driver.ts";
 import type { ParsedUri } from "../../core/uri.ts";
 import { DEFAULT_DOMAIN_XML, testHostCaps } from "./default.ts";
@@ -58,9 +58,24 @@ export default function testPlugin(host: HostApi): DriverPlugin {
   };
   const parse = (xml: string, validate = false) => postParse(conf.parseDomainXml(xml, { validate }));
 
+  /** testDomainGenerateIfnames: interfaces without a target dev get the lowest free testnetN. */
+  const generateIfnames = (def: DomainDef) => {
+    const nets = def.devices.filter((d): d is InterfaceDev => d.kind === "interface");
+    const used = new Set(nets.map((n) => n.target?.dev).filter(Boolean));
+    for (const n of nets) {
+      if (n.target?.dev) continue;
+      let i = 0;
+      while (used.has(`testnet${i}`)) i++;
+      n.target = { ...n.target, dev: `testnet${i}` };
+      used.add(n.target.dev);
+    }
+  };
+
   function init(): TestState {
     const st = new TestState(host);
-    st.doms.push({ def: parse(DEFAULT_DOMAIN_XML), persistent: true, autostart: false, id: st.nextId++, state: S.RUNNING, reason: R.UNKNOWN });
+    const def = parse(DEFAULT_DOMAIN_XML);
+    generateIfnames(def);
+    st.doms.push({ def, persistent: true, autostart: false, id: st.nextId++, state: S.RUNNING, reason: R.UNKNOWN });
     return st;
   }
 
@@ -101,6 +116,7 @@ export default function testPlugin(host: HostApi): DriverPlugin {
       if (!d.persistent) this.drop(d);
     }
     private start(d: Dom, paused: boolean) {
+      generateIfnames(d.def);
       d.id = this.st.nextId++;
       d.state = paused ? S.PAUSED : S.RUNNING;
       d.reason = paused ? R.USER : R.BOOTED;
