@@ -1,6 +1,6 @@
 // Error messages, exactly: malformed XML, element paths with reasons, schema (--validate).
 import { describe, expect, test } from "bun:test";
-import { parseDomainXml } from "../../src/core/conf/index.ts";
+import { parseDomainXml, validateDomainDef } from "../../src/core/conf/index.ts";
 import { ErrorCode, VirError } from "../../src/core/errors.ts";
 
 const dom = (body: string, attrs = "type='lxc'") =>
@@ -123,5 +123,32 @@ describe("parse errors", () => {
     expect(def.extra).toEqual([]);
     expect(def.devices.length).toBe(1);
     expect(def.devices[0]!.kind === "interface" && def.devices[0]!.extra).toBeUndefined();
+  });
+});
+
+describe("validateDomainDef (valibot model invariants, for definitions built in code)", () => {
+  const base = () => parseDomainXml(dom("<devices><interface type='user'><mac address='52:54:00:00:00:01'/></interface></devices>"));
+  const msg = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as VirError).message;
+    }
+    return "no error";
+  };
+  test("a parsed definition is valid", () => expect(msg(() => validateDomainDef(base()))).toBe("no error"));
+  test("exact messages with the model path", () => {
+    const d = base();
+    if (d.devices[0]!.kind === "interface") d.devices[0]!.mac!.address = "ZZ";
+    expect(msg(() => validateDomainDef(d))).toBe("XML error: invalid domain definition at devices.0.mac.address: not a canonical MAC address");
+    const e = base();
+    e.vcpu = { count: 2, current: 3 };
+    expect(msg(() => validateDomainDef(e))).toBe("XML error: invalid domain definition at vcpu: current vcpus exceed the maximum");
+    const f = base();
+    f.uuid = "8369F1AC-7E46-E869-4CA5-759D51478066";
+    expect(msg(() => validateDomainDef(f))).toBe("XML error: invalid domain definition at uuid: not a canonical lower-case UUID");
+    const g = base();
+    g.memory = 1.5;
+    expect(msg(() => validateDomainDef(g))).toBe("XML error: invalid domain definition at memory: Invalid integer: Received 1.5");
   });
 });

@@ -24,11 +24,12 @@ export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef 
   if (root.name !== "domain") throw errors.xml(`/${root.name}: expected root element 'domain', found '${root.name}'`);
   const xmlns: Record<string, string> = {};
   for (const [k, v] of Object.entries(root.attrs)) if (k.startsWith("xmlns:")) xmlns[k.slice(6)] = v;
-  const d = new Ctx(root, "/domain", { validate: !!opts.validate, xmlns });
+  const d = new Ctx(root, { validate: !!opts.validate, xmlns });
   const def = parseDomain(d);
   d.checkUnknown();
   checkDomainDef(def);
-  validateDomainDef(def);
+  // The parser already enforces these invariants; --validate re-checks the model with valibot.
+  if (opts.validate) validateDomainDef(def);
   return def;
 }
 

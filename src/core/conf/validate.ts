@@ -16,7 +16,8 @@ const Ip = v.looseObject({ address: ipAddr, family: opt(v.picklist(["ipv4", "ipv
 const Route = v.looseObject({ address: ipAddr, gateway: ipAddr, prefix: opt(v.pipe(uint, v.maxValue(128))), metric: opt(uint) });
 const Info = { boot: opt(v.looseObject({ order: v.pipe(uint, v.minValue(1)) })), alias: opt(v.pipe(v.string(), v.minLength(1))) };
 
-const Device = v.variant("kind", [
+// One schema per device kind, chosen by `kind` (v.lazy: no trial of every option per device).
+const DEVICE_SCHEMAS = [
   v.looseObject({ kind: v.literal("emulator"), path: v.pipe(v.string(), v.minLength(1)) }),
   v.looseObject({ kind: v.literal("disk"), ...Info, type: v.string(), device: v.string() }),
   v.looseObject({
@@ -38,7 +39,14 @@ const Device = v.variant("kind", [
   v.looseObject({ kind: v.literal("watchdog"), ...Info, model: v.string() }),
   v.looseObject({ kind: v.literal("sound"), ...Info, model: v.string(), codecs: v.array(v.string()) }),
   v.looseObject({ kind: v.literal("raw"), xml: v.looseObject({ name: v.string() }) }),
-]);
+];
+const BY_KIND = new Map<string, (typeof DEVICE_SCHEMAS)[number]>();
+for (const s of DEVICE_SCHEMAS) {
+  const k = s.entries.kind as { literal?: string; options?: readonly string[] };
+  for (const name of k.options ?? [k.literal!]) BY_KIND.set(name, s);
+}
+const UnknownKind = v.looseObject({ kind: v.picklist([...BY_KIND.keys()]) });
+const Device = v.lazy((d: unknown) => BY_KIND.get((d as { kind?: string })?.kind ?? "") ?? UnknownKind);
 
 const Idmap = v.array(v.object({ start: uint, target: uint, count: v.pipe(uint, v.minValue(1)) }));
 

@@ -24,6 +24,11 @@ export function el(name: string, attrs: Record<string, string | number | undefin
 // --- reading ---------------------------------------------------------------------------------
 
 const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y;
+// XML whitespace: space, tab, CR, LF (char codes; this runs on every byte of every document).
+const isWs = (s: string, i: number) => {
+  const c = s.charCodeAt(i);
+  return c === 32 || c === 10 || c === 9 || c === 13;
+};
 
 /** Throw an XML_ERROR describing the first well-formedness problem, with line and column. */
 export function checkWellFormed(s: string): void {
@@ -65,7 +70,7 @@ export function checkWellFormed(s: string): void {
       const m = NAME.exec(s);
       if (!m) fail("bad closing tag");
       let j = i + 2 + m![0].length;
-      while (/\s/.test(s[j] ?? "")) j++;
+      while (isWs(s, j)) j++;
       if (s[j] !== ">") fail(`bad closing tag </${m![0]}`, j);
       const open = stack.pop();
       if (open !== m![0]) fail(open ? `closing tag </${m![0]}> does not match <${open}>` : `unexpected closing tag </${m![0]}>`);
@@ -79,7 +84,7 @@ export function checkWellFormed(s: string): void {
       const seen = new Set<string>();
       for (;;) {
         const ws = j;
-        while (/\s/.test(s[j] ?? "")) j++;
+        while (isWs(s, j)) j++;
         if (s[j] === ">") { stack.push(m![0]); j++; break; }
         if (s[j] === "/" && s[j + 1] === ">") { j += 2; break; }
         if (j >= s.length) fail(`unterminated tag <${m![0]}>`, i);
@@ -90,10 +95,10 @@ export function checkWellFormed(s: string): void {
         if (seen.has(a![0])) fail(`duplicate attribute '${a![0]}' in <${m![0]}>`, j);
         seen.add(a![0]);
         j += a![0].length;
-        while (/\s/.test(s[j] ?? "")) j++;
+        while (isWs(s, j)) j++;
         if (s[j] !== "=") fail(`attribute '${a![0]}' has no value`, j);
         j++;
-        while (/\s/.test(s[j] ?? "")) j++;
+        while (isWs(s, j)) j++;
         const q = s[j];
         if (q !== "'" && q !== '"') fail(`attribute '${a![0]}' value is not quoted`, j);
         const e = s.indexOf(q!, j + 1);

@@ -1,5 +1,6 @@
-// A cursor over one XML element that knows its XPath (for error messages) and records which
-// attributes and children the parser consumed, so `validate` can reject everything else.
+// A cursor over one XML element: its XPath (for error messages), the RelaxNG patterns it may
+// match (for --validate and for dropping elements libvirt does not know), and which children
+// the parser consumed (the rest are kept raw).
 import type { XmlEl } from "../xml.ts";
 import { errors } from "../../errors.ts";
 import { attrAllowed, childPatterns, ROOT } from "../schema/names.ts";
@@ -13,14 +14,39 @@ export interface CtxOptions {
 export class Ctx {
   private usedKids = new Set<XmlEl>();
   private kids: Ctx[] | undefined;
+  private _path: string | undefined;
+  private _schema: readonly number[] | undefined;
 
+  /** Root cursor: `new Ctx(rootEl, opts)`; children are made by the cursor itself. */
   constructor(
     readonly el: XmlEl,
-    readonly path: string,
     readonly opts: CtxOptions,
-    /** RelaxNG element patterns this element may be (empty: libvirt does not know it here). */
-    readonly schema: readonly number[] = ROOT,
+    private readonly parent?: Ctx,
+    /** 1-based position among same-named siblings; 0 when the name does not repeat. */
+    private readonly nth = 0,
   ) {}
+
+  /** libxml2-style path (xmlGetNodePath), computed only when an error needs it. */
+  get path(): string {
+    if (this._path === undefined) {
+      this._path = this.parent ? `${this.parent.path}/${this.el.name}${this.nth ? `[${this.nth}]` : ""}` : `/${this.el.name}`;
+    }
+    return this._path;
+  }
+
+  /** RelaxNG element patterns this element may be (empty: libvirt does not know it here). */
+  get schema(): readonly number[] {
+    if (this._schema === undefined) {
+      if (!this.parent) this._schema = ROOT;
+      else {
+        const name = this.el.name;
+        const colon = name.indexOf(":");
+        const ns = colon < 0 ? "" : (this.opts.xmlns?.[name.slice(0, colon)] ?? "?");
+        this._schema = childPatterns(this.parent.schema, name.slice(colon + 1), ns);
+      }
+    }
+    return this._schema;
+  }
 
   /** Whether libvirt's schema allows this element where it is. */
   get known(): boolean {
@@ -36,24 +62,23 @@ export class Ctx {
     return this.el.attrs[name];
   }
 
-  /** Text content, trimmed of nothing (libvirt keeps it as written). */
+  /** Text content, as written. */
   text(): string | undefined {
     return this.el.text;
   }
 
   private children(): Ctx[] {
     if (!this.kids) {
+      const els = this.el.children;
       const count = new Map<string, number>();
-      for (const c of this.el.children) count.set(c.name, (count.get(c.name) ?? 0) + 1);
+      for (const c of els) count.set(c.name, (count.get(c.name) ?? 0) + 1);
       const idx = new Map<string, number>();
-      this.kids = this.el.children.map((c) => {
+      this.kids = els.map((c) => {
+        // xmlGetNodePath indexes a name only when it repeats among siblings.
+        if (count.get(c.name)! < 2) return new Ctx(c, this.opts, this, 0);
         const n = (idx.get(c.name) ?? 0) + 1;
         idx.set(c.name, n);
-        // libxml2's xmlGetNodePath: index only when the name repeats among siblings.
-        const p = `${this.path}/${c.name}${count.get(c.name)! > 1 ? `[${n}]` : ""}`;
-        const colon = c.name.indexOf(":");
-        const ns = colon < 0 ? "" : (this.opts.xmlns?.[c.name.slice(0, colon)] ?? "?");
-        return new Ctx(c, p, this.opts, childPatterns(this.schema, c.name.slice(colon + 1), ns));
+        return new Ctx(c, this.opts, this, n);
       });
     }
     return this.kids;

@@ -15,14 +15,40 @@ const ATTRS = NODES.map((n) => new Set(n.attrs));
 /** Candidate patterns for the root element <domain>. */
 export const ROOT: readonly number[] = [0];
 
+// Per pattern: "ns|name" → child patterns, built on first use (a pattern may list ~100 kids).
+const INDEX: (Map<string, number[]> | undefined)[] = [];
+function indexOf(p: number): Map<string, number[]> {
+  let m = INDEX[p];
+  if (m) return m;
+  m = new Map();
+  const wild: number[] = [];
+  for (const c of NODES[p]!.children) {
+    const n = NODES[c]!;
+    if (n.name === "*") wild.push(c);
+    else {
+      const k = `${n.ns}|${n.name}`;
+      const l = m.get(k);
+      if (l) l.push(c);
+      else m.set(k, [c]);
+    }
+  }
+  if (wild.length) m.set("*", wild);
+  return (INDEX[p] = m);
+}
+
 /** Patterns a child named `local` in namespace `ns` may match under any of `parents`. */
 export function childPatterns(parents: readonly number[], local: string, ns: string): number[] {
+  const key = `${ns}|${local}`;
+  if (parents.length === 1) {
+    const idx = indexOf(parents[0]!);
+    const hit = idx.get(key);
+    const wild = idx.get("*");
+    return hit ? (wild ? [...hit, ...wild] : hit) : (wild ?? []);
+  }
   const out: number[] = [];
   for (const p of parents) {
-    for (const c of NODES[p]!.children) {
-      const n = NODES[c]!;
-      if ((n.name === local || n.name === "*") && (n.name === "*" || n.ns === ns) && !out.includes(c)) out.push(c);
-    }
+    const idx = indexOf(p);
+    for (const c of [...(idx.get(key) ?? []), ...(idx.get("*") ?? [])]) if (!out.includes(c)) out.push(c);
   }
   return out;
 }
