@@ -22,6 +22,9 @@ describe("read verbs", () => {
     expect(await testDriver("list --name --all")).toEqual(ok("test\n\n"));
     expect(await testDriver("list --uuid --name")).toEqual(ok(`${UUID} test\n\n`));
     expect(await testDriver("list --name --inactive")).toEqual(ok("\n"));
+    expect(await testDriver(`define ${D1}; list --state-shutoff; list --id --all; list --inactive --state-running`)).toEqual(
+      ok(`Domain 'd1' defined from ${D1}\n\n Id   Name   State\n-----------------------\n -    d1     shut off\n\n1\n\n Id   Name   State\n--------------------\n\n`),
+    );
   });
   test("dominfo layout", async () => {
     const r = await testDriver("dominfo test");

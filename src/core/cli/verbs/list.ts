@@ -1,4 +1,4 @@
-import { ConnectListFlags as F, type DomainRef } from "../../driver.ts";
+import { ConnectListFlags as F, DomainState as S, type DomainRef } from "../../driver.ts";
 import { stateName } from "../states.ts";
 import { formatTable } from "../table.ts";
 import { defineVerb } from "../verb.ts";
@@ -19,6 +19,10 @@ export default defineVerb({
     { name: "all", type: "bool", help: "list inactive & active domains" },
     { name: "transient", type: "bool", help: "list transient domains" },
     { name: "persistent", type: "bool", help: "list persistent domains" },
+    { name: "state-running", type: "bool", help: "list domains in running state" },
+    { name: "state-paused", type: "bool", help: "list domains in paused state" },
+    { name: "state-shutoff", type: "bool", help: "list domains in shutoff state" },
+    { name: "state-other", type: "bool", help: "list domains in other states" },
     { name: "autostart", type: "bool", help: "list domains with autostart enabled" },
     { name: "no-autostart", type: "bool", help: "list domains with autostart disabled" },
     { name: "uuid", type: "bool", help: "list uuid's only" },
@@ -28,13 +32,26 @@ export default defineVerb({
   ],
   json: true,
   async run(ctx, o) {
-    let flags = o.all ? F.ACTIVE | F.INACTIVE : o.inactive ? F.INACTIVE : F.ACTIVE;
+    const states = [o["state-running"] && S.RUNNING, o["state-paused"] && S.PAUSED, o["state-shutoff"] && S.SHUTOFF].filter((x): x is number => typeof x === "number");
+    const other = !!o["state-other"];
+    const byState = states.length > 0 || other;
+    // a state filter alone looks at every domain, as virsh's does
+    let flags = o.all ? F.ACTIVE | F.INACTIVE : o.inactive ? F.INACTIVE : byState ? 0 : F.ACTIVE;
     if (o.transient) flags |= F.TRANSIENT;
     if (o.persistent) flags |= F.PERSISTENT;
     if (o.autostart) flags |= F.AUTOSTART;
     if (o["no-autostart"]) flags |= F.NO_AUTOSTART;
     const c = await ctx.conn();
-    const doms = (await c.listAllDomains(flags)).sort(sortDomains);
+    let doms = (await c.listAllDomains(flags)).sort(sortDomains);
+    if (byState) {
+      const keep: DomainRef[] = [];
+      for (const d of doms) {
+        const st = (await c.getState(d)).state;
+        const known = st === S.RUNNING || st === S.PAUSED || st === S.SHUTOFF;
+        if (states.includes(st) || (other && !known)) keep.push(d);
+      }
+      doms = keep;
+    }
     if (ctx.json) {
       const rows = [];
       for (const d of doms) rows.push({ id: d.id < 0 ? null : d.id, name: d.name, uuid: d.uuid, state: stateName((await c.getState(d)).state) });
