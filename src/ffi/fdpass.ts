@@ -146,8 +146,8 @@ export interface WaitOptions {
 /**
  * Resolve when `fd` is readable (or hung up / errored: the next read reports that) without
  * blocking the event loop: poll(…, 0) with a short, growing sleep in between (1 → 10 ms).
- * Measured alternative — wrapping a dup'ed fd in a Bun socket — consumes data, so it can't be
- * used just to learn readability.
+ * Measured alternative (Bun 1.4.5): a node:net Socket around a dup'ed AF_UNIX fd never emits
+ * 'readable', and any socket that did read would take the bytes and drop the fds with them.
  */
 export async function waitReadable(fd: number, opts: WaitOptions = {}): Promise<void> {
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
