@@ -1,6 +1,6 @@
-// libvirt's qemuxmlconfdata through the domain model: every input parses (or fails with the
-// expected message when libvirt rejects it at parse time), and every x86_64-latest output is a
-// fixed point: format(parse(x)) === x. Also reports how many outputs needed no raw (unmodelled)
+// libvirt's qemuxmlconfdata through the domain model, parsed as inactive definitions as
+// libvirt's harness does: every input parses (or fails with the expected message when libvirt
+// rejects it at parse time), and every x86_64-latest output is a fixed point: format(parse(x)) === x. Also reports how many outputs needed no raw (unmodelled)
 // XML, i.e. are covered by the typed model alone.
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -42,10 +42,10 @@ describe("qemuxmlconfdata", () => {
       // An .err without an .xml output means libvirt refused the input while parsing it.
       const parseFails = existsSync(join(DIR, err)) && !existsSync(join(DIR, `${base}.x86_64-latest.xml`));
       if (parseFails) {
-        expect(() => parseDomainXml(read(f))).toThrow(readFileSync(join(DIR, err), "utf8").trimEnd());
+        expect(() => parseDomainXml(read(f), { inactive: true })).toThrow(readFileSync(join(DIR, err), "utf8").trimEnd());
         rejected++;
       } else {
-        parseDomainXml(read(f));
+        parseDomainXml(read(f), { inactive: true });
         parsed++;
       }
     }
@@ -58,7 +58,7 @@ describe("qemuxmlconfdata", () => {
   for (const f of outputs) {
     test(`idempotent: ${f}`, () => {
       const x = read(f);
-      const def = parseDomainXml(x);
+      const def = parseDomainXml(x, { inactive: true });
       expect(formatDomainXml(def)).toBe(x);
       same++;
       if (rawCount(def) === 0) typed++;

@@ -17,6 +17,11 @@ import { errors } from "../errors.ts";
 export interface ParseOptions {
   /** Reject unknown elements/attributes (virsh define --validate). */
   validate?: boolean;
+  /**
+   * Parse as a definition (define, create): ignore runtime state such as device aliases other
+   * than "ua-" ones, pty paths and generated vnet/macvtap names — libvirt's PARSE_INACTIVE.
+   */
+  inactive?: boolean;
 }
 
 export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef {
@@ -24,7 +29,7 @@ export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef 
   if (root.name !== "domain") throw errors.xml(`/${root.name}: expected root element 'domain', found '${root.name}'`);
   const xmlns: Record<string, string> = {};
   for (const [k, v] of Object.entries(root.attrs)) if (k.startsWith("xmlns:")) xmlns[k.slice(6)] = v;
-  const d = new Ctx(root, { validate: !!opts.validate, xmlns });
+  const d = new Ctx(root, { validate: !!opts.validate, inactive: !!opts.inactive, xmlns });
   const def = parseDomain(d);
   d.checkUnknown();
   checkDomainDef(def);

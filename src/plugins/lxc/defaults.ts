@@ -34,7 +34,11 @@ export function applyLxcDefaults(def: DomainDef, opts: LxcDefaultsOptions = {}):
     d.target.attrs.type = "lxc";
     d.target.attrs.port = String(port++);
   }
-  for (const d of def.devices) if (d.kind === "filesystem") d.accessmode ??= "passthrough";
+  for (const d of def.devices) {
+    if (d.kind === "filesystem") d.accessmode ??= "passthrough";
+    // The LXC driver has no user aliases (no VIR_DOMAIN_DEF_FEATURE_USER_ALIAS): none survive define.
+    if ("alias" in d) delete d.alias;
+  }
   // With no security driver (libvirt's "none" manager) a type='none' label gets model='none'.
   for (const s of def.seclabels) if (s.type === "none" && s.model === undefined) s.model = "none";
   return def;

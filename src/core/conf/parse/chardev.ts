@@ -16,7 +16,9 @@ export function parseChardev(c: Ctx, kind: ChardevKind): ChardevDev {
     sources: c.all("source").map((s) => s.pick(K.CHR_SOURCE)),
   };
   const tty = c.attr("tty");
-  if (tty !== undefined) ch.tty = tty;
+  if (tty !== undefined && !c.opts.inactive) ch.tty = tty;
+  // A pty's path is assigned at start: ignored when defining, as libvirt does.
+  if (ch.type === "pty" && c.opts.inactive) ch.sources = [];
   const proto = c.child("protocol");
   if (proto) ch.protocol = proto.req("type");
   const log = c.child("log");

@@ -117,7 +117,11 @@ export function parseAddress(c: Ctx, defaultType?: string): Address {
 /** boot/alias/acpi/rom/address children shared by all devices. */
 export function parseInfo(c: Ctx, info: DeviceInfo): void {
   const alias = c.child("alias");
-  if (alias) info.alias = alias.req("name");
+  if (alias) {
+    const name = alias.req("name");
+    // A definition being defined keeps only user aliases ("ua-"); the rest is runtime state.
+    if (!c.opts.inactive || name.startsWith("ua-")) info.alias = name;
+  }
   const boot = c.child("boot");
   if (boot) {
     const order = boot.intAttr("order", "boot order");

@@ -7,6 +7,8 @@ import { attrAllowed, childPatterns, ROOT } from "../schema/names.ts";
 
 export interface CtxOptions {
   validate: boolean;
+  /** libvirt's PARSE_INACTIVE: runtime-only state in the input (aliases, ttys ...) is ignored. */
+  inactive?: boolean;
   /** xmlns prefix → URI in scope (from <domain>), to match namespaced schema elements. */
   xmlns?: Record<string, string>;
 }

@@ -53,9 +53,14 @@ export function parseInterface(c: Ctx): InterfaceDev {
   n.downscript = c.child("downscript")?.req("path");
   const tgt = c.child("target");
   if (tgt) {
-    n.target = { dev: tgt.req("dev") };
+    const dev = tgt.req("dev");
     const m = tgt.enumAttr("managed", ["yes", "no"] as const, "managed");
-    if (m) n.target.managed = m;
+    // Names libvirt generates (vnetN, macvtapN, macvlanN) are not part of a definition unless
+    // the tap is unmanaged (virDomainNetDefParseXML with PARSE_INACTIVE).
+    if (!(c.opts.inactive && m !== "no" && /^(vnet|macvtap|macvlan)/.test(dev))) {
+      n.target = { dev };
+      if (m) n.target.managed = m;
+    }
   }
   const guest = c.child("guest");
   if (guest) n.guest = { dev: guest.attr("dev"), actual: guest.attr("actual") };
