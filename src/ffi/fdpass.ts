@@ -8,7 +8,7 @@ import { ptr } from "bun:ffi";
 import { ErrorCode, ErrorDomain, VirError } from "../core/errors.ts";
 import {
   MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_TRUNC, POLLERR, POLLHUP, POLLIN, POLLNVAL,
-  SCM_RIGHTS, SOL_SOCKET, closeQuiet, poll, recvmsgRaw, sendmsgRaw,
+  SCM_RIGHTS, SOL_SOCKET, closeQuiet, poll, recvmsgRaw, sendmsgRaw, type PollFd,
 } from "./libc.ts";
 
 /** The kernel's SCM_MAX_FD: more fds than this in one message fail with EINVAL. */
@@ -153,7 +153,7 @@ export async function waitReadable(fd: number, opts: WaitOptions = {}): Promise<
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   let delay = 0;
   for (;;) {
-    const p = { fd, events: POLLIN };
+    const p: PollFd = { fd, events: POLLIN };
     if (poll([p], 0) > 0) {
       if (p.revents! & POLLNVAL) throw new FdPassError(`poll(fd ${fd}): not an open file descriptor (POLLNVAL)`);
       if (p.revents! & (POLLIN | POLLHUP | POLLERR)) return;

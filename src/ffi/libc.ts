@@ -6,6 +6,7 @@
 // that same thread's __errno_location right after the call, before anything else can run.
 
 import { dlopen, ptr, read as peek, CString, type Pointer } from "bun:ffi";
+import { readdirSync } from "node:fs";
 import { ErrorCode, ErrorDomain, VirError } from "../core/errors.ts";
 import { errnoName, Errno } from "./errno.ts";
 
@@ -493,6 +494,5 @@ export function ifNameToIndex(name: string): number {
 
 /** The open fds of this process (for leak checks). */
 export function openFds(): number[] {
-  const { readdirSync } = require("node:fs") as typeof import("node:fs");
   return readdirSync("/proc/self/fd").map(Number).sort((a, b) => a - b);
 }

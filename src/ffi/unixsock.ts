@@ -9,7 +9,7 @@ import { cc, dlopen, JSCallback } from "bun:ffi";
 import { mkdtempSync, rmSync, writeFileSync, unlinkSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Errno, SysError, errno, AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOCK_NONBLOCK, socket, bindUnix, listen as libcListen, connectUnix, accept as libcAccept, setNonblock, closeQuiet } from "./libc.ts";
+import { Errno, SysError, errno, AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOCK_NONBLOCK, socket, bindUnix, listen as libcListen, connectUnix, accept as libcAccept, setNonblock, closeQuiet, read as libcRead, write as libcWrite } from "./libc.ts";
 import { recvFds, sendFds } from "./fdpass.ts";
 
 export const EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000, EPOLLONESHOT = 0x40000000;
@@ -280,4 +280,61 @@ export function connectStream(path: string): FdStream {
     throw e;
   }
   return new FdStream(fd);
+}
+
+/**
+ * Event-driven reads from any fd (pty master, pipe, socket without fds): one read per
+ * readiness, so the fd may stay blocking (its O_NONBLOCK flag is shared with whoever else
+ * holds it). EOF and EIO (a pty whose other side went away) end the stream.
+ */
+export class FdReader {
+  private closed = false;
+  private buf = new Uint8Array(65536);
+  constructor(
+    readonly fd: number,
+    private readonly onData: (data: Uint8Array) => void,
+    private readonly onEnd: (err?: Error) => void,
+  ) {
+    watcher.add(fd, EPOLLIN | EPOLLRDHUP, () => this.ready());
+  }
+
+  private ready() {
+    if (this.closed) return;
+    let n: number;
+    try {
+      n = libcRead(this.fd, this.buf);
+    } catch (e) {
+      if (e instanceof SysError && e.errno === Errno.EAGAIN) return watcher.rearm(this.fd, EPOLLIN | EPOLLRDHUP);
+      return this.end(e instanceof SysError && e.errno === Errno.EIO ? undefined : (e as Error));
+    }
+    if (n <= 0) return this.end();
+    this.onData(this.buf.slice(0, n));
+    if (!this.closed) watcher.rearm(this.fd, EPOLLIN | EPOLLRDHUP);
+  }
+
+  /** Write all of `data` (console input is small; a full pty buffer blocks briefly). */
+  write(data: Uint8Array) {
+    let off = 0;
+    while (off < data.length && !this.closed) {
+      try {
+        off += libcWrite(this.fd, data.subarray(off));
+      } catch (e) {
+        if (e instanceof SysError && e.errno === Errno.EAGAIN) continue;
+        return this.end(e as Error);
+      }
+    }
+  }
+
+  private end(err?: Error) {
+    if (this.closed) return;
+    this.close();
+    this.onEnd(err);
+  }
+
+  /** Stop watching; the fd itself stays open (its owner closes it). */
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    watcher.remove(this.fd);
+  }
 }

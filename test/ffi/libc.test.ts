@@ -108,7 +108,7 @@ describe("calls", () => {
   test("pipe2 + write + read + poll", () => {
     const [r, w] = L.pipe2(L.O_CLOEXEC);
     try {
-      const p = { fd: r, events: L.POLLIN };
+      const p: L.PollFd = { fd: r, events: L.POLLIN };
       expect(L.poll([p], 0)).toBe(0);
       expect(L.write(w, "hello")).toBe(5);
       expect(L.poll([p], 0)).toBe(1);
@@ -122,7 +122,7 @@ describe("calls", () => {
       expect(L.fcntl(r, L.F_GETFD) & L.FD_CLOEXEC).toBe(0);
       L.close(w);
       expect(L.read(r, buf)).toBe(0); // EOF
-      const ph = { fd: r, events: L.POLLIN };
+      const ph: L.PollFd = { fd: r, events: L.POLLIN };
       L.poll([ph], 0);
       expect(ph.revents! & L.POLLHUP).toBe(L.POLLHUP);
     } finally {

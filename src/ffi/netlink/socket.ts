@@ -93,6 +93,7 @@ export class NetlinkSocket {
     const seq = (this.seq = (this.seq + 1) >>> 0);
     write(this.fd, msg.finish(seq));
     const out: NlReply[] = [];
+    let interrupted = false;
     for (;;) {
       const n = read(this.fd, this.rbuf);
       for (const m of splitMessages(this.rbuf.subarray(0, n))) {
@@ -103,8 +104,10 @@ export class NetlinkSocket {
           if (!dump) return out; // the ack ends a non-dump exchange
           continue;
         }
+        // The kernel flags any part of a dump that raced a change; the whole dump is suspect.
+        if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
         if (m.type === NLMSG_DONE) {
-          if (m.flags & NLM_F_DUMP_INTR)
+          if (interrupted)
             throw new NetlinkError(op, target, Errno.EINTR, "dump interrupted by a concurrent change; retry");
           return out;
         }
