@@ -38,6 +38,8 @@ export interface OpenOptions {
   registry?: Registry;
   /** Never route to a daemon (the daemon itself opens drivers in-process). */
   local?: boolean;
+  /** virConnectOpenReadOnly: methods that change anything are refused. */
+  readOnly?: boolean;
   env?: Record<string, string | undefined>;
 }
 
@@ -68,16 +70,16 @@ export async function openConnection(uri?: string, opts: OpenOptions = {}): Prom
       throw errors.invalidArg(`transport in URL not supported: ${parsed.transport}`);
     }
     if (!remoteHook) throw errors.noConnect(raw);
-    return wrapConnection(await remoteHook.openRemote(parsed));
+    return wrapConnection(await remoteHook.openRemote(parsed), opts.readOnly);
   }
   if (!opts.local && remoteHook?.daemonSocket) {
     const sock = await remoteHook.daemonSocket(parsed);
-    if (sock) return wrapConnection(await remoteHook.openRemote(parsed, sock));
+    if (sock) return wrapConnection(await remoteHook.openRemote(parsed, sock), opts.readOnly);
   }
   const plugin = await reg.byScheme(parsed.driver);
   if (!plugin) throw errors.noConnect(raw);
   try {
-    return wrapConnection(await plugin.open(parsed));
+    return wrapConnection(await plugin.open(parsed), opts.readOnly);
   } catch (e) {
     throw toVirError(e);
   }
@@ -126,8 +128,8 @@ export const API_NAMES: Record<keyof Connection, string> = {
 
 /** Give every Connection method a body: the driver's, or one that reports NO_SUPPORT. Errors
  * thrown by drivers come out as VirError. Extra driver methods stay reachable. */
-export function wrapConnection(c: Connection): FullConnection {
-  if ((c as { [WRAPPED]?: true })[WRAPPED]) return c as FullConnection;
+export function wrapConnection(c: Connection, readOnly = false): FullConnection {
+  if ((c as { [WRAPPED]?: true })[WRAPPED] && !readOnly) return c as FullConnection;
   return new Proxy(c, {
     get(target, prop, recv) {
       if (prop === WRAPPED) return true;
@@ -135,6 +137,11 @@ export function wrapConnection(c: Connection): FullConnection {
       const v = Reflect.get(target, prop, recv);
       if (typeof prop !== "string" || !(prop in API_NAMES) || prop === "uri") return v;
       const name = API_NAMES[prop as keyof Connection];
+      if (readOnly && MUTATING.has(prop)) {
+        return async () => {
+          throw errors.operationDenied(`read only access prevents ${name}`);
+        };
+      }
       if (typeof v !== "function") {
         if (SYNC.has(prop)) {
           return () => {
@@ -165,3 +172,5 @@ export function supports(c: Connection, method: keyof Connection): boolean {
   return typeof t[method] === "function";
 }
 const SYNC = new Set(["getType", "onLifecycle"]);
+/** What a read-only connection may not call (libvirt's ACL for virConnectOpenReadOnly). */
+const MUTATING = new Set(["defineXML", "undefine", "create", "createXML", "destroy", "shutdown", "reboot", "suspend", "resume", "setAutostart", "openConsole", "lxcOpenNamespace", "lxcEnterNamespace"]);

@@ -192,6 +192,13 @@ describe("errors and exit codes", () => {
     expect(await cli(["--frob"])).toEqual(fails("", "error: unsupported option '--frob'. See --help.\n"));
     expect(await cli(["-c", "test:///default", "start", "test", "--pass-fds", "1,x"])).toEqual(fails("\n", "error: Unable to parse FD number 'x'\n"));
   });
+  test("-r: read-only connections refuse changes with libvirt's message", async () => {
+    // the status is the last command's, as in virsh
+    expect(await testDriver("destroy test; list", "-r")).toEqual({
+      ...fails("\n Id   Name   State\n----------------------\n 1    test   running\n\n", "error: Failed to destroy domain 'test'\nerror: operation forbidden: read only access prevents virDomainDestroy\n"),
+      code: 0,
+    });
+  });
   test("connection failures stop the run", async () => {
     expect(await cli(["-c", "bogus:///x", "list; list"])).toEqual(fails("", "error: failed to connect to the hypervisor\nerror: no connection driver available for bogus:///x\n"));
   });

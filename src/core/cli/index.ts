@@ -20,6 +20,7 @@ bunvirt [options]... <command> [args...]
     -c | --connect=URI      hypervisor connection URI
     -h | --help             this help
     -q | --quiet            quiet mode
+    -r | --readonly         connect readonly
     -v | --version          program version
     --plugin-dir=DIR        load driver plugins from DIR (also BUNVIRT_PLUGIN_DIR)
     --json                  print read commands' results as JSON
@@ -36,6 +37,7 @@ interface Globals {
   pluginDirs: string[];
   quiet: boolean;
   json: boolean;
+  readOnly: boolean;
 }
 
 /** Split a virsh command string on ';' and blanks, honouring quotes and backslashes. */
@@ -68,7 +70,7 @@ export function splitCommandString(s: string): string[][] {
 }
 
 function parseGlobals(argv: string[]): { g: Globals; rest: string[]; early?: "help" | "version" } {
-  const g: Globals = { pluginDirs: [], quiet: false, json: false };
+  const g: Globals = { pluginDirs: [], quiet: false, json: false, readOnly: false };
   let i = 0;
   const value = (name: string, a: string, eq: number): string => {
     if (eq >= 0) return a.slice(eq + 1);
@@ -90,6 +92,7 @@ function parseGlobals(argv: string[]): { g: Globals; rest: string[]; early?: "he
     else if (name === "--plugin-dir") g.pluginDirs.push(value("--plugin-dir", a, eq));
     else if (name === "-q" || name === "--quiet") g.quiet = true;
     else if (name === "--json") g.json = true;
+    else if (name === "-r" || name === "--readonly") g.readOnly = true;
     else if (name === "-h" || name === "--help") return { g, rest: [], early: "help" };
     else if (name === "-v" || name === "--version" || name === "-V") return { g, rest: [], early: "version" };
     else throw new CliError([`unsupported option '${a}'. See --help.`]);
@@ -145,7 +148,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (conn) return conn;
     if (connErr) throw connErr;
     try {
-      conn = await openConnection(g.uri, { pluginDirs: g.pluginDirs, env });
+      conn = await openConnection(g.uri, { pluginDirs: g.pluginDirs, env, readOnly: g.readOnly });
       return conn;
     } catch (e) {
       connErr = new ConnectFailed(["failed to connect to the hypervisor", e instanceof Error ? e.message : String(e)]);
