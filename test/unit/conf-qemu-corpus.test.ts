@@ -1,7 +1,8 @@
 // libvirt's qemuxmlconfdata through the domain model, parsed as inactive definitions as
 // libvirt's harness does: every input parses (or fails with the expected message when libvirt
-// rejects it at parse time), and every x86_64-latest output is a fixed point: format(parse(x)) === x. Also reports how many outputs needed no raw (unmodelled)
-// XML, i.e. are covered by the typed model alone.
+// rejects it at parse time), and every x86_64-latest output is a fixed point:
+// format(parse(x)) === x. Also reports how many outputs needed no raw (unmodelled) XML, i.e.
+// are covered by the typed model alone.
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -146,6 +146,15 @@ export interface LxcNamespace {
   shareuts?: LxcShareNs;
 }
 
+/** Process capabilities of `<features><capabilities>`, in libvirt's enum (print) order. */
+export const PROCESS_CAPS = [
+  "audit_control", "audit_write", "block_suspend", "chown", "dac_override", "dac_read_search", "fowner",
+  "fsetid", "ipc_lock", "ipc_owner", "kill", "lease", "linux_immutable", "mac_admin", "mac_override",
+  "mknod", "net_admin", "net_bind_service", "net_broadcast", "net_raw", "setgid", "setfcap", "setpcap",
+  "setuid", "sys_admin", "sys_boot", "sys_chroot", "sys_module", "sys_nice", "sys_pacct", "sys_ptrace",
+  "sys_rawio", "sys_resource", "sys_time", "sys_tty_config", "syslog", "wake_alarm",
+] as const;
+
 export const LIFECYCLE_ACTIONS = ["destroy", "restart", "rename-restart", "preserve", "coredump-destroy", "coredump-restart"] as const;
 export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
 export const LXC_NAMESPACE_URI = "http://libvirt.org/schemas/domain/lxc/1.0";

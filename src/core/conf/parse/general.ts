@@ -2,7 +2,7 @@
 // clock, lifecycle actions, lxc:namespace.
 import type { Ctx } from "./ctx.ts";
 import type { ClockDef, CpuDef, Cputune, Features, Idmap, IdmapEntry, LifecycleAction, LxcNamespace, LxcShareNs, SecLabel } from "../model.ts";
-import { LIFECYCLE_ACTIONS } from "../model.ts";
+import { LIFECYCLE_ACTIONS, PROCESS_CAPS } from "../model.ts";
 import type { NumaCell } from "../model.ts";
 import { toKiB } from "../units.ts";
 
@@ -23,11 +23,12 @@ export function parseCputune(c: Ctx): Cputune {
 }
 
 function idmapEntries(list: Ctx[]): IdmapEntry[] {
+  // Sorted by start, as virDomainIdmapDefParseXML does.
   return list.map((e) => ({
     start: e.intAttr("start") ?? e.fail("missing required attribute 'start'"),
     target: e.intAttr("target") ?? e.fail("missing required attribute 'target'"),
     count: e.intAttr("count") ?? e.fail("missing required attribute 'count'"),
-  }));
+  })).sort((a, b) => a.start - b.start);
 }
 
 export function parseIdmap(c: Ctx): Idmap {
@@ -44,10 +45,13 @@ export function parseFeatures(c: Ctx): Features {
   for (const k of c.each()) {
     if (k.name === "capabilities") {
       const policy = k.enumAttr("policy", ["default", "allow", "deny"] as const, "policy") ?? "default";
-      f.capabilities = {
-        policy,
-        caps: k.each().map((cap) => ({ name: cap.name, state: cap.enumAttr("state", ["on", "off"] as const, "state") ?? cap.fail("missing required attribute 'state'") })),
-      };
+      const caps = k.each().map((cap) => {
+        if (!(PROCESS_CAPS as readonly string[]).includes(cap.name)) cap.fail(`unknown capability '${cap.name}'`);
+        return { name: cap.name, state: cap.enumAttr("state", ["on", "off"] as const, "state") ?? cap.fail("missing required attribute 'state'") };
+      });
+      // libvirt keeps one slot per capability, so they come out in its enum order.
+      caps.sort((a, b) => PROCESS_CAPS.indexOf(a.name as never) - PROCESS_CAPS.indexOf(b.name as never));
+      f.capabilities = { policy, caps };
     } else {
       for (const a of Object.keys(k.el.attrs)) k.attr(a);
       f.items.push({ name: k.name, attrs: { ...k.el.attrs }, children: k.each().map((x) => x.el) });
