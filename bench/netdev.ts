@@ -7,6 +7,12 @@
 // Per round and per kind: bunvirt creates N devices then deletes them, then `ip` does the same;
 // per-device create and delete times are collected; medians (and p90) are reported. A third
 // variant ("batched") creates the same way and deletes all N with one Rtnl.deleteLinks call.
+//
+// Measured 2026-11-24 (2 vCPU VM, kernel 6.18, Bun 1.4.5, 100 devices × 3 rounds, medians):
+//   tap  create 122 µs vs ip 1.25 ms (10×); delete 16.0 ms vs 20.0 ms; 100× c+d 1.64 s vs 2.14 s (1.3×)
+//   veth create 203 µs vs ip 1.44 ms (7×);  delete 16.0 ms vs 24.0 ms; 100× c+d 1.68 s vs 2.74 s (1.6×)
+//   batched delete: 100 taps c+d 44 ms (48× ip), 100 veths 64 ms (43× ip)
+// Single deletes are bound by the kernel's RCU grace period (~16 ms), not by us or by fork.
 
 import { closeQuiet } from "../src/ffi/libc.ts";
 import { Rtnl } from "../src/ffi/netlink/rtnl.ts";
