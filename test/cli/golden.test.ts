@@ -82,6 +82,23 @@ describe("read verbs", () => {
   });
 });
 
+describe("test:///PATH", () => {
+  const node = join(import.meta.dir, "fixtures", "node.xml");
+  test("a <node> file's domains (inline and file=) all start running", async () => {
+    expect(await cli(["-c", `test://${node}`, "list --all; domstate a --reason; uri; destroy a; start a; domstate a --reason"])).toEqual(
+      ok(` Id   Name   State\n----------------------\n 1    a      running\n 2    d1     running\n\nrunning (unknown)\n\ntest://${node}\n\nDomain 'a' destroyed\n\nDomain 'a' started\n\nrunning (booted)\n\n`),
+    );
+  });
+  test("missing file, wrong root", async () => {
+    expect(await cli(["-c", "test:///nonexistent.xml", "list"])).toEqual({
+      code: 1,
+      out: "",
+      err: "error: failed to connect to the hypervisor\nerror: XML error: failed to parse xml document '/nonexistent.xml'\n",
+    });
+    expect((await cli(["-c", `test://${D1}`, "list"])).err).toBe("error: failed to connect to the hypervisor\nerror: XML error: expecting root element of 'node', not 'domain'\n");
+  });
+});
+
 describe("lifecycle", () => {
   test("define, start, suspend, resume, shutdown, reboot, destroy, undefine, create: states and reasons", async () => {
     const r = await testDriver(

@@ -1,8 +1,12 @@
 // libvirt's test driver (test:///default): in-memory, no privileges, one running domain `test`
 // with id 1. State is shared by every connection in the process, as libvirt's defaultConn is,
-// and is lost when the process ends. Behaviour and messages follow libvirt 9.0's test_driver.c.
+// and is lost when the process ends. test:///PATH loads a <node> file instead (every domain in
+// it running). Behaviour and messages follow libvirt 9.0's test_driver.c.
 
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { formatCapabilities } from "../../core/capabilities.ts";
+import { parseXmlDocument, toXmlString } from "../../core/conf/xml.ts";
 import type { DomainDef, InterfaceDev } from "../../core/conf/index.ts";
 import type { Connection, DomainRef, DriverPlugin, GuestCaps, HostApi, LifecycleEvent } from "../../core/driver.ts";
 import type { ParsedUri } from "../../core/uri.ts";
@@ -71,12 +75,34 @@ export default function testPlugin(host: HostApi): DriverPlugin {
     }
   };
 
-  function init(): TestState {
+  /** A state whose domains are all running (reason unknown), as libvirt's test driver loads them. */
+  function init(defs: DomainDef[], reason: number): TestState {
     const st = new TestState(host);
-    const def = parse(DEFAULT_DOMAIN_XML);
-    generateIfnames(def);
-    st.doms.push({ def, persistent: true, autostart: false, id: st.nextId++, state: S.RUNNING, reason: R.UNKNOWN });
+    for (const def of defs) {
+      generateIfnames(def);
+      st.doms.push({ def, persistent: true, autostart: false, id: st.nextId++, state: S.RUNNING, reason });
+    }
     return st;
+  }
+
+  /** test:///PATH: a <node> document whose <domain> children (inline or file='...') are loaded. */
+  function fromFile(path: string): TestState {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      throw errors.xml(`failed to parse xml document '${path}'`);
+    }
+    const root = parseXmlDocument(text);
+    if (root.name !== "node") throw errors.xml(`expecting root element of 'node', not '${root.name}'`);
+    const defs = root.children
+      .filter((c) => c.name === "domain")
+      .map((c) => {
+        // relative file= references resolve against the node file, as in libvirt
+        const file = c.attrs.file;
+        return parse(file ? readFileSync(resolve(dirname(path), file), "utf8") : toXmlString(c));
+      });
+    return init(defs, R.UNKNOWN);
   }
 
   class TestConnection implements Connection {
@@ -296,11 +322,13 @@ export default function testPlugin(host: HostApi): DriverPlugin {
     domainTypes: ["test"],
     guests: () => GUESTS,
     async open(uri: ParsedUri) {
-      if (uri.path !== "/default") {
-        throw errors.noSupport(`test driver: only test:///default is provided, not '${uri.raw}'`);
+      if (uri.path === "/default") {
+        // one shared state per process, like libvirt's defaultConn
+        shared ??= init([parse(DEFAULT_DOMAIN_XML)], R.UNKNOWN);
+        return new TestConnection(uri.raw, shared);
       }
-      shared ??= init();
-      return new TestConnection(uri.raw, shared);
+      if (!uri.path || uri.path === "/") throw errors.invalidArg("testOpen: supply a path or use test:///default");
+      return new TestConnection(uri.raw, fromFile(uri.path));
     },
   };
 }
