@@ -117,6 +117,27 @@ describe.skipIf(lxcSkip)("virsh → daemon → LXC", () => {
     expect(r.stderr).toBe("error: failed to get domain 'rpc-c2'\n"); // transient: gone once stopped
   });
 
+  test.skipIf(!Bun.which("script"))("virsh console: input reaches the container, its output comes back (STREAM packets)", async () => {
+    const file = join(root, "c5.xml");
+    writeFileSync(file, lxcXml("rpc-c5", 'while read line; do echo "got:$line"; done'));
+    expect((await virsh(uri(), ["create", file])).code).toBe(0);
+    // virsh console insists on a terminal: script(1) gives it one; ^] (0x1d) detaches
+    const p = Bun.spawn(["script", "-qec", `virsh -c '${uri()}' console rpc-c5`, "/dev/null"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH, HOME: "/nonexistent", TERM: "dumb" } });
+    await Bun.sleep(700);
+    p.stdin.write("hello console\r");
+    p.stdin.flush();
+    await Bun.sleep(700);
+    p.stdin.write("\x1d");
+    p.stdin.end();
+    const out = await new Response(p.stdout).text();
+    expect(await p.exited).toBe(0);
+    expect(out).toContain("Connected to domain 'rpc-c5'");
+    expect(out).toContain("got:hello console");
+    // detaching left the container running; a second console attaches again
+    expect((await virsh(uri(), ["domstate", "rpc-c5"])).stdout).toBe("running\n\n");
+    expect((await virsh(uri(), ["destroy", "rpc-c5"])).code).toBe(0);
+  }, 30_000);
+
   test("the read-only socket lists but cannot start", async () => {
     const file = join(root, "c3.xml");
     writeFileSync(file, lxcXml("rpc-c3", "sleep 300"));

@@ -117,6 +117,27 @@ export class FakeConnection implements Connection {
   async isActive(r: DomainRef) { return this.find(r).id > 0; }
   async isPersistent(r: DomainRef) { return this.find(r).persistent; }
   async getOSType(r: DomainRef) { this.find(r); return "linux"; }
+  /** A console whose "guest" greets, then echoes input upper-cased; "bye" hangs up. */
+  consoleInput = "";
+  async openConsole(r: DomainRef) {
+    const d = this.find(r);
+    if (d.id < 0) throw errors.operationInvalid("domain is not running");
+    const { socketpair, AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, closeQuiet, write } = await import("../../src/ffi/libc.ts");
+    const { FdReader } = await import("../../src/ffi/unixsock.ts");
+    const [ours, theirs] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+    write(ours, `hello from ${d.name}\n`);
+    const guest = new FdReader(ours, (b) => {
+      const text = new TextDecoder().decode(b);
+      this.consoleInput += text;
+      if (text.includes("bye")) {
+        guest.close();
+        closeQuiet(ours);
+        return;
+      }
+      guest.write(new TextEncoder().encode(text.toUpperCase()));
+    }, () => closeQuiet(ours));
+    return { fd: theirs, close: () => closeQuiet(theirs) };
+  }
   onLifecycle(cb: (ev: LifecycleEvent) => void) {
     this.listeners.add(cb);
     return () => void this.listeners.delete(cb);

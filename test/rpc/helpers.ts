@@ -18,10 +18,10 @@ export interface Run {
 export async function virsh(uri: string, args: string[], opts: { fds?: number[] } = {}): Promise<Run> {
   const stdio: any[] = ["ignore", "pipe", "pipe", ...(opts.fds ?? [])];
   const p = Bun.spawn(["virsh", "-c", uri, ...args], {
-    stdio,
+    stdio: stdio as any,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent", LC_ALL: "C" },
   });
-  const [stdout, stderr] = await Promise.all([new Response(p.stdout as ReadableStream).text(), new Response(p.stderr as ReadableStream).text()]);
+  const [stdout, stderr] = await Promise.all([new Response(p.stdout as unknown as ReadableStream).text(), new Response(p.stderr as unknown as ReadableStream).text()]);
   return { code: await p.exited, stdout, stderr };
 }
 

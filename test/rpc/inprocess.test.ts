@@ -125,9 +125,73 @@ describe("daemon in-process (fake driver)", () => {
     const reply = await new Promise<Buffer>((resolve, reject) => {
       const s = connect(d.rwSocket);
       s.on("connect", () => s.write(ping));
-      s.on("data", (b) => (s.destroy(), resolve(b)));
+      s.on("data", (b) => (s.destroy(), resolve(b as Buffer)));
       s.on("error", reject);
     });
     expect(reply.toString("hex")).toBe("0000001c" + "6b656570" + "00000001" + "00000002" + "00000002" + "00000000" + "00000000");
+  });
+});
+
+describe("console streams (fake driver)", () => {
+  let root: string;
+  let d: DaemonHandle;
+  let fake: FakeConnection;
+  beforeAll(async () => {
+    root = tempRoot("console");
+    fake = new FakeConnection();
+    d = await runDaemon({ root, open: async () => fake, log: () => {}, handleSignals: false });
+  });
+  afterAll(async () => {
+    await d.close();
+    cleanup(root);
+  });
+
+  /** Read from fd until `want` appears (the console fd is a blocking socket). */
+  async function readUntil(fd: number, want: string): Promise<string> {
+    const { poll, read, POLLIN } = await import("../../src/ffi/libc.ts");
+    const buf = new Uint8Array(4096);
+    let text = "";
+    for (let i = 0; i < 200 && !text.includes(want); i++) {
+      const p = [{ fd, events: POLLIN }];
+      if (poll(p, 0) > 0) {
+        const n = read(fd, buf);
+        if (n <= 0) break;
+        text += new TextDecoder().decode(buf.subarray(0, n));
+      } else await Bun.sleep(10);
+    }
+    return text;
+  }
+
+  test("client openConsole: output, input and hang-up ride STREAM packets", async () => {
+    const { write, read } = await import("../../src/ffi/libc.ts");
+    const c = await openRemote(parseUri(`test+unix:///default?socket=${d.rwSocket}`));
+    const dom = await c.createXML(XML("talker", "66666666-6666-6666-6666-666666666666"));
+    const cs = await c.openConsole!(dom);
+    expect(await readUntil(cs.fd, "\n")).toBe("hello from talker\n");
+    write(cs.fd, "ping\n");
+    expect(await readUntil(cs.fd, "PING\n")).toBe("PING\n");
+    // the guest hangs up: the daemon ends the stream (STREAM OK) and our end sees EOF
+    write(cs.fd, "bye\n");
+    await Bun.sleep(100);
+    expect(read(cs.fd, new Uint8Array(16))).toBe(0);
+    cs.close();
+    expect(fake.consoleInput).toBe("ping\nbye\n");
+    // a second console on the same domain works: consoles can be reattached
+    const cs2 = await c.openConsole!(dom);
+    expect(await readUntil(cs2.fd, "\n")).toBe("hello from talker\n");
+    cs2.close();
+    await c.destroy(dom);
+    await c.close();
+  });
+
+  test("read-only clients cannot open a console", async () => {
+    const rw = await openRemote(parseUri(`test+unix:///default?socket=${d.rwSocket}`));
+    const dom = await rw.createXML(XML("quiet", "77777777-7777-7777-7777-777777777777"));
+    const ro = await openRemote(parseUri(`test+unix:///default?socket=${d.roSocket}`));
+    const e = await ro.openConsole!(dom).catch((x) => x);
+    expect([e.code, e.message]).toEqual([29, "operation forbidden: read only access prevents virDomainOpenConsole"]);
+    await rw.destroy(dom);
+    await ro.close();
+    await rw.close();
   });
 });

@@ -18,6 +18,8 @@ export interface CallCtx {
   fds: number[];
   /** fds to send back with the reply (REPLY_WITH_FDS); the server closes them once sent. */
   replyFds?: number[];
+  /** Runs once the reply is queued (a stream must not send data before its call's reply). */
+  afterReply?: () => void;
 }
 
 type Handler = (ctx: CallCtx, args: any) => Promise<unknown> | unknown;

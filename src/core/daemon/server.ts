@@ -4,8 +4,8 @@
 
 import type { Connection, LifecycleEvent } from "../driver.ts";
 import { ErrorCode, ErrorDomain, VirError, toVirError } from "../errors.ts";
-import { FdStream, UnixListener } from "../../ffi/unixsock.ts";
-import { closeQuiet } from "../../ffi/libc.ts";
+import { FdReader, FdStream, UnixListener } from "../../ffi/unixsock.ts";
+import { closeQuiet, dup } from "../../ffi/libc.ts";
 import { FrameDecoder, MessageStatus, MessageType, Program, buildPacket, bodyOf, errorBody, type Header, type Packet } from "../rpc/packet.ts";
 import { decode, encode } from "../rpc/xdr.ts";
 import { DomainEventId, REMOTE_PROTOCOL_VERSION, RemoteProc as P, remoteProcs, xCallbackLifecycleMsg, xLifecycleMsg } from "../rpc/procedures/remote.ts";
@@ -45,6 +45,8 @@ export class Session {
   private legacyLifecycle = 0;
   private unsubscribe: (() => void) | null = null;
   private inflight = 0;
+  /** Open console streams by the serial of their DOMAIN_OPEN_CONSOLE call. */
+  private streams = new Map<number, { reader: FdReader; fd: number; release(): void; proc: number }>();
 
   constructor(
     private readonly stream: FdStream,
@@ -77,6 +79,7 @@ export class Session {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.callbacks.clear();
+    for (const serial of [...this.streams.keys()]) this.endStream(serial);
     this.server.sessions.delete(this);
   }
 
@@ -105,9 +108,8 @@ export class Session {
     }
     if (h.type !== MessageType.CALL && h.type !== MessageType.CALL_WITH_FDS) {
       for (const fd of p.fds) closeQuiet(fd);
-      if (h.type === MessageType.STREAM || h.type === MessageType.STREAM_HOLE) {
-        return this.log(`ignoring stream packet for serial ${h.serial}: no streams are open`);
-      }
+      if (h.type === MessageType.STREAM) return this.onStreamPacket(p);
+      if (h.type === MessageType.STREAM_HOLE) return this.log(`ignoring stream hole for serial ${h.serial}: console streams are not sparse`);
       throw new Error(`unexpected message type ${h.type} from a client`);
     }
     void this.dispatch(p);
@@ -145,9 +147,10 @@ export class Session {
       }
       let ret: unknown;
       const ctx: CallCtx = { session: this, conn: this.conn!, fds };
-      if (isSessionProc(h.prog, h.proc)) ret = await this.sessionCall(h.proc, args);
+      if (isSessionProc(h.prog, h.proc)) ret = await this.sessionCall(h, args, ctx);
       else ret = await handler!(ctx, args);
       this.reply(h, encode(def.ret, ret), ctx.replyFds ?? []);
+      ctx.afterReply?.();
     } catch (e) {
       const ve = toVirError(e);
       this.replyError(h, ve);
@@ -159,8 +162,17 @@ export class Session {
   }
 
   /** Calls that change the session itself rather than reach the driver. */
-  private async sessionCall(proc: number, args: any): Promise<unknown> {
+  private async sessionCall(call: Header, args: any, ctx: CallCtx): Promise<unknown> {
+    const proc = call.proc;
     switch (proc) {
+      case P.DOMAIN_OPEN_CONSOLE: {
+        if (!this.conn!.openConsole) throw new VirError(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, "this function is not supported by the connection driver: virDomainOpenConsole");
+        const cs = await this.conn!.openConsole(args.dom, args.dev_name ?? undefined);
+        // our own fd number for the epoll set; the driver keeps (and later closes) its own
+        const fd = dup(cs.fd);
+        ctx.afterReply = () => this.startStream(call, fd, () => cs.close());
+        return undefined;
+      }
       case P.CONNECT_OPEN: {
         if (this.conn) throw new VirError(ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, "internal error: connection already open");
         const name: string = args.name || this.server.opts.defaultUri || "";
@@ -206,6 +218,45 @@ export class Session {
     throw new Error(`no session handler for ${proc}`);
   }
 
+  private streamHeader(call: Header, status: number): Header {
+    return { prog: call.prog, vers: call.vers, proc: call.proc, type: MessageType.STREAM, serial: call.serial, status };
+  }
+
+  /** Pump a console: its output goes out as STREAM CONTINUE, its end as STREAM OK. */
+  private startStream(call: Header, fd: number, release: () => void) {
+    const reader = new FdReader(
+      fd,
+      (data) => this.send(this.streamHeader(call, MessageStatus.CONTINUE), data),
+      (err) => {
+        if (!this.streams.has(call.serial)) return;
+        if (err) this.send(this.streamHeader(call, MessageStatus.ERROR), errorBody(toVirError(err)));
+        else this.send(this.streamHeader(call, MessageStatus.OK), new Uint8Array(0));
+        this.endStream(call.serial);
+      },
+    );
+    this.streams.set(call.serial, { reader, fd, release, proc: call.proc });
+  }
+
+  private endStream(serial: number) {
+    const s = this.streams.get(serial);
+    if (!s) return;
+    this.streams.delete(serial);
+    s.reader.close();
+    closeQuiet(s.fd);
+    s.release();
+  }
+
+  /** Client side of a stream: CONTINUE carries input, OK finishes, ERROR aborts. */
+  private onStreamPacket(p: Packet) {
+    const h = p.header;
+    const s = this.streams.get(h.serial);
+    if (!s) return; // late data for a stream that already ended
+    if (h.status === MessageStatus.CONTINUE) return s.reader.write(bodyOf(p));
+    // finish and abort are both confirmed with an empty STREAM OK, as libvirtd does
+    this.endStream(h.serial);
+    this.send(this.streamHeader(h, MessageStatus.OK), new Uint8Array(0));
+  }
+
   private subscribe() {
     if (this.unsubscribe || !this.conn) return;
     try {
@@ -234,6 +285,7 @@ export class Session {
 }
 
 const SESSION_PROCS = new Set<number>([
+  P.DOMAIN_OPEN_CONSOLE,
   P.CONNECT_OPEN,
   P.CONNECT_CLOSE,
   P.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,

@@ -3,12 +3,12 @@
 // daemon socket exists. Calls may overlap; replies are matched by serial.
 
 import { existsSync } from "node:fs";
-import type { Connection, DomainInfo, DomainRef, DomainStateInfo, LifecycleEvent } from "../driver.ts";
+import type { Connection, ConsoleStream, DomainInfo, DomainRef, DomainStateInfo, LifecycleEvent } from "../driver.ts";
 import { ErrorCode, ErrorDomain, VirError } from "../errors.ts";
 import type { ParsedUri } from "../uri.ts";
 import type { RemoteHook } from "../api.ts";
-import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, closeQuiet, connectUnix, socket } from "../../ffi/libc.ts";
-import { connectStream, type FdStream } from "../../ffi/unixsock.ts";
+import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, closeQuiet, connectUnix, socket, socketpair } from "../../ffi/libc.ts";
+import { FdStream, connectStream } from "../../ffi/unixsock.ts";
 import { FrameDecoder, MessageStatus, MessageType, Program, bodyOf, buildPacket, virErrorFromRemote, xRemoteError, type Packet } from "./packet.ts";
 import { decode, encode } from "./xdr.ts";
 import { DomainEventId, REMOTE_PROTOCOL_VERSION, RemoteProc as P, remoteProcs, xCallbackLifecycleMsg, xLifecycleMsg } from "./procedures/remote.ts";
@@ -43,6 +43,8 @@ export class RpcClient {
   private pending = new Map<number, Pending>();
   private decoder = new FrameDecoder();
   private closedError: VirError | null = null;
+  /** STREAM packets by the serial of the call that opened the stream. */
+  readonly streams = new Map<number, (p: Packet) => void>();
   onMessage: (p: Packet) => void = () => {};
 
   constructor(private readonly stream: FdStream) {
@@ -60,6 +62,10 @@ export class RpcClient {
       for (const fd of this.decoder.leftoverFds()) closeQuiet(fd);
       for (const p of this.pending.values()) p.reject(this.closedError);
       this.pending.clear();
+      for (const [serial, f] of [...this.streams]) {
+        this.streams.delete(serial);
+        f({ header: { prog: 0, vers: 0, proc: 0, type: MessageType.STREAM, serial, status: MessageStatus.ERROR }, frame: new Uint8Array(28), bodyStart: 28, nfds: 0, fds: [] });
+      }
     };
   }
 
@@ -80,6 +86,7 @@ export class RpcClient {
       return;
     }
     if (h.type === MessageType.MESSAGE) return this.onMessage(p);
+    if (h.type === MessageType.STREAM) return this.streams.get(h.serial)?.(p);
     if (h.type !== MessageType.REPLY && h.type !== MessageType.REPLY_WITH_FDS) return;
     const call = this.pending.get(h.serial);
     if (!call) {
@@ -100,9 +107,10 @@ export class RpcClient {
   }
 
   /** Call `proc`; resolves with the decoded return value and any fds the reply carried. */
-  callFds(def: ProcDef, args: unknown, fds: number[] = []): Promise<{ ret: any; fds: number[] }> {
+  callFds(def: ProcDef, args: unknown, fds: number[] = [], onStream?: (serial: number) => void): Promise<{ ret: any; fds: number[] }> {
     if (this.closedError) return Promise.reject(this.closedError);
     const serial = this.serial++;
+    onStream?.(serial);
     const vers = def.prog === Program.LXC ? LXC_PROTOCOL_VERSION : REMOTE_PROTOCOL_VERSION;
     const type = fds.length ? MessageType.CALL_WITH_FDS : MessageType.CALL;
     const pkt = buildPacket({ prog: def.prog, vers, proc: def.proc, type, serial, status: MessageStatus.OK }, encode(def.args, args), fds.length);
@@ -110,6 +118,12 @@ export class RpcClient {
       this.pending.set(serial, { def, resolve, reject });
       this.stream.write(pkt, fds);
     });
+  }
+
+  /** Send one STREAM packet for the stream opened by call `serial`. */
+  sendStream(def: ProcDef, serial: number, status: number, body: Uint8Array) {
+    const vers = def.prog === Program.LXC ? LXC_PROTOCOL_VERSION : REMOTE_PROTOCOL_VERSION;
+    this.stream.write(buildPacket({ prog: def.prog, vers, proc: def.proc, type: MessageType.STREAM, serial, status }, body));
   }
 
   async call(proc: number, args?: unknown, fds?: number[]): Promise<any> {
@@ -256,6 +270,48 @@ export class RemoteConnection implements Connection {
   async domainXMLToNative(format: string, xml: string) {
     return (await this.rpc.call(P.CONNECT_DOMAIN_XML_TO_NATIVE, { nativeFormat: format, domainXml: xml, flags: 0 })).nativeConfig as string;
   }
+  /**
+   * The console as a local fd: one end of a socketpair whose other end is pumped to and from
+   * the daemon's STREAM packets. Closing the fd (or close()) aborts the stream.
+   */
+  async openConsole(dom: DomainRef, devName?: string): Promise<ConsoleStream> {
+    const def = remoteProcs.get(P.DOMAIN_OPEN_CONSOLE)!;
+    const [mine, theirs] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+    let serial = 0;
+    let ended = false;
+    const local = new FdStream(mine);
+    const end = (abort: boolean) => {
+      if (ended) return;
+      ended = true;
+      this.rpc.streams.delete(serial);
+      if (abort) this.rpc.sendStream(def, serial, MessageStatus.ERROR, new Uint8Array(0));
+      local.close();
+    };
+    try {
+      await this.rpc.callFds(def, { dom, dev_name: devName ?? null, flags: 0 }, [], (s) => {
+        serial = s;
+        this.rpc.streams.set(s, (p) => {
+          if (p.header.status === MessageStatus.CONTINUE) local.write(bodyOf(p));
+          else end(false); // the daemon finished (console closed) or failed
+        });
+      });
+    } catch (e) {
+      this.rpc.streams.delete(serial);
+      local.close();
+      closeQuiet(theirs);
+      throw e;
+    }
+    local.onData = (data) => this.rpc.sendStream(def, serial, MessageStatus.CONTINUE, data);
+    local.onClose = () => end(true);
+    return {
+      fd: theirs,
+      close: () => {
+        end(true);
+        closeQuiet(theirs);
+      },
+    };
+  }
+
   async lxcOpenNamespace(dom: DomainRef) {
     return (await this.rpc.callFds(lxcProcs.get(LxcProc.DOMAIN_OPEN_NAMESPACE)!, { dom, flags: 0 })).fds;
   }
