@@ -26,3 +26,54 @@ export function tempDir(prefix = "bunvirt-lxc-"): string {
 export function removeDir(d: string) {
   rmSync(d, { recursive: true, force: true });
 }
+
+import { lxcPlugin } from "../../src/plugins/lxc/index.ts";
+import { parseUri } from "../../src/core/uri.ts";
+import type { Connection, DomainRef } from "../../src/core/driver.ts";
+import { readFd } from "../../src/ffi/exec/index.ts";
+
+export async function openEmbed(root: string): Promise<Connection> {
+  return lxcPlugin().open(parseUri(`lxc:///embed?root=${root}`));
+}
+
+/** Read a console stream until EOF (the container ended) or timeout. */
+export function readConsole(fd: number, timeoutMs = 5000): string {
+  let out = "";
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    const b = readFd(fd, 65536, left);
+    if (process.env.DBG) console.error("readFd", left, b?.length);
+    if (!b || b.length === 0) break;
+    out += b.toString();
+  }
+  return out;
+}
+
+/** createXML, collect console output, wait for the end: what `bunvirt run` does. */
+export async function runXml(conn: Connection, xml: string, fds?: number[]): Promise<{ out: string; status?: number; dom: DomainRef }> {
+  const dom = await conn.createXML(xml, 0, fds);
+  const cs = await conn.openConsole!(dom);
+  const out = readConsole(cs.fd);
+  const st = await conn.waitForStop!(dom);
+  cs.close();
+  return { out: out.replace(/\r\n/g, "\n"), status: st.exitStatus, dom };
+}
+
+let n = 0;
+/** A container definition; body goes inside <devices> after the root filesystem. */
+export function domXml(o: { name?: string; root?: string; init?: string; args?: string[]; devices?: string; os?: string; extra?: string; memoryKiB?: number }): string {
+  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;");
+  return `<domain type='lxc'>
+  <name>${o.name ?? `t${process.pid}-${n++}`}</name>
+  <memory>${o.memoryKiB ?? 131072}</memory>
+  <os><type>exe</type><init>${esc(o.init ?? "/bin/sh")}</init>${(o.args ?? []).map((a) => `<initarg>${esc(a)}</initarg>`).join("")}${o.os ?? ""}</os>
+  ${o.extra ?? ""}
+  <devices>
+    ${o.root ? `<filesystem type='mount'><source dir='${o.root}'/><target dir='/'/></filesystem>` : ""}
+    ${o.devices ?? ""}
+    <console type='pty'/>
+  </devices>
+</domain>`;
+}

@@ -243,7 +243,7 @@ export class Spawned {
     const n = nativeExec();
     let got = 0;
     while (got < 12) {
-      const r = n.bv_read(this.fd, ptr(this.buf, got), 12 - got, timeoutMs);
+      const r = n.bv_read(this.fd, ptr(this.buf, got), 12 - got, Math.round(timeoutMs) | 0);
       if (r === -11) {
         this.close();
         throw new ExecError(`executor: no report within ${timeoutMs} ms`, 110);
@@ -273,7 +273,7 @@ export class Spawned {
     const deadline = Date.now() + timeoutMs;
     for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
       if (this.done) return null;
-      const ready = nativeExec().bv_poll_in(this.fd, 0);
+      const ready = nativeExec().bv_poll_in(this.fd | 0, 0);
       if (ready !== 0) return this.next(1000);
       if (Date.now() > deadline) {
         this.close();
@@ -322,7 +322,7 @@ export function decodeWaitStatus(st: number): { code?: number; signal?: number; 
 
 /** Blocking waitpid (returns the raw status); nohang returns null if still running. */
 export function waitPid(pid: number, nohang = false): number | null {
-  const r = nativeExec().bv_waitpid(pid, nohang ? 1 : 0);
+  const r = nativeExec().bv_waitpid(pid | 0, nohang ? 1 : 0);
   if (r === -11) return null;
   return check(r, `waitpid(${pid})`);
 }
@@ -358,13 +358,14 @@ export function writeFd(fd: number, data: Uint8Array | string): number {
 /** Read with a poll timeout; "" on EOF; null on timeout. */
 export function readFd(fd: number, max: number, timeoutMs: number): Buffer | null {
   const b = Buffer.alloc(max);
-  const r = nativeExec().bv_read(fd, ptr(b), max, timeoutMs);
+  // `| 0`: bun:ffi reads a double-typed JS number (e.g. from Date arithmetic) as 0 for an i32
+  const r = nativeExec().bv_read(fd | 0, ptr(b), max | 0, Math.max(0, Math.round(timeoutMs)) | 0);
   if (r === -11) return null;
   check(r, "read");
   return b.subarray(0, r);
 }
 export function killPid(pid: number, sig: number): boolean {
-  return nativeExec().bv_kill(pid, sig) === 0;
+  return nativeExec().bv_kill(pid | 0, sig | 0) === 0;
 }
 export function memfdWith(bytes: Uint8Array): number {
   return check(nativeExec().bv_memfd(ptr(bytes), bytes.length), "memfd_create");

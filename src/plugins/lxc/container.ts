@@ -172,11 +172,11 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
 
   for (const m of spec.mounts) {
     if (m.kind === "bind") {
-      p.mkdir(at(m.target));
+      mkdirs(p, at, m.target);
       p.mount(m.source!, at(m.target), null, MS.BIND | MS.REC, null, `bind ${m.source} on ${m.target}`);
       if (m.readonly) p.mount(null, at(m.target), null, MS.BIND | MS.REMOUNT | MS.RDONLY, null, `remount ${m.target} read-only`);
     } else {
-      p.mkdir(at(m.target));
+      mkdirs(p, at, m.target);
       p.mount("tmpfs", at(m.target), "tmpfs", MS.NOSUID | MS.NODEV, `size=${m.sizeKiB ?? 65536}k,mode=755`);
     }
   }
@@ -219,7 +219,7 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
   p.mount(spec.consoleSlave, at("/dev/console"), null, MS.BIND, null, "bind console");
   for (const d of spec.devices) {
     const dir = d.path.slice(0, d.path.lastIndexOf("/"));
-    if (dir && dir !== "/dev") mkdirs(p, at, dir);
+    if (dir && dir !== "/dev") mkdirs(p, at, dir, "/dev");
     devNode(p, at(d.path), d.path, (d.type === "b" ? S_IFBLK : S_IFCHR) | (d.mode & 0o7777), d.major, d.minor, userns);
   }
 
@@ -231,11 +231,12 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
   if (spec.rootReadonly) p.mount(null, "/", null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.REC, null, "remount / read-only");
 }
 
-function mkdirs(p: Program, at: (t: string) => string, dir: string): void {
+/** mkdir -p of a container path (components up to `known` exist already). */
+function mkdirs(p: Program, at: (t: string) => string, dir: string, known = ""): void {
   let cur = "";
   for (const part of dir.split("/").filter(Boolean)) {
     cur += "/" + part;
-    if (cur !== "/dev") p.mkdir(at(cur));
+    if (cur.length > known.length || !known.startsWith(cur)) p.mkdir(at(cur));
   }
 }
 

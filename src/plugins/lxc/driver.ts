@@ -174,6 +174,7 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
 
   private finishStopped(rec: DomainRecord<LxcRuntime>, waitStatus: number | undefined): void {
     const rt = rec.runtime!;
+    waitStatus ??= readStatusFile(rt.status);
     this.lastExit.set(rec.def.uuid, waitStatus);
     this.cleanup(rt, false);
     const crashed = waitStatus !== undefined && (waitStatus & 0x7f) !== 0 && (waitStatus & 0x7f) !== SIGTERM;
@@ -272,7 +273,7 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
       const last = this.lastExit.get(dom.uuid);
       return last === undefined ? {} : { exitStatus: decodeWaitStatus(last).shellStatus };
     }
-    const st = await supervisorWait(rt.socket);
+    const st = (await supervisorWait(rt.socket)) ?? readStatusFile(rt.status) ?? this.lastExit.get(rec.def.uuid);
     // The supervisor closed console sessions before answering; let this process's console
     // readers take what is still queued in their sockets before callers end the session.
     const fds = this.consoles.get(rec.def.name);
@@ -292,6 +293,16 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     const rt = rec.runtime!;
     if (!initAlive(rt)) throw errors.operationInvalid("domain is not running", D);
     return enterNamespaces(rt.initPid, new ContainerCgroup(rt.cgroup).dirs, argv);
+  }
+}
+
+/** The supervisor's record of init's wait status (written before it exits). */
+function readStatusFile(path: string): number | undefined {
+  try {
+    const v = Number(readFileSync(path, "utf8").trim());
+    return Number.isInteger(v) ? v : undefined;
+  } catch {
+    return undefined;
   }
 }
 
