@@ -59,6 +59,13 @@ describe("dist/bunvirt", () => {
     expect(run(["--version"])).toEqual({ code: 0, out: `${pkg.version}\n`, err: "" });
   });
 
+  test("a closed stdout (| head -1) ends output quietly", () => {
+    const p = Bun.spawnSync(["/bin/bash", "-c", `"${bin}" -c test:///default "capabilities; capabilities; capabilities" | head -1; echo "rc=\${PIPESTATUS[0]}"`], {
+      env: { PATH: "/usr/bin:/bin" },
+    });
+    expect({ out: p.stdout.toString(), err: p.stderr.toString() }).toEqual({ out: "<capabilities>\nrc=0\n", err: "" });
+  });
+
   test("errors go to stderr with exit status 1", () => {
     expect(run(["-c", "test:///default", "dominfo", "nope"])).toEqual({ code: 1, out: "\n", err: "error: failed to get domain 'nope'\n" });
   });
