@@ -88,6 +88,25 @@ describe.skipIf(!hasVirsh)("virsh against bunvirt daemon (test:///default)", () 
     expect(r.stderr).toBe("error: failed to get domain 'demo'\n");
   });
 
+  test("virsh event receives lifecycle events (CALLBACK_REGISTER_ANY + MESSAGE packets)", async () => {
+    writeFileSync(xmlFile, DEMO.replace(/demo/g, "evdemo").replace("11111111-2222", "11111111-9999"));
+    const ev = virsh(rw, ["event", "--event", "lifecycle", "--loop", "--timeout", "3"]);
+    await Bun.sleep(500);
+    expect((await virsh(rw, ["define", xmlFile])).code).toBe(0);
+    expect((await virsh(rw, ["start", "evdemo"])).code).toBe(0);
+    expect((await virsh(rw, ["destroy", "evdemo"])).code).toBe(0);
+    expect((await virsh(rw, ["undefine", "evdemo"])).code).toBe(0);
+    const r = await ev;
+    expect(r.stdout).toBe(
+      "event 'lifecycle' for domain 'evdemo': Defined Added\n" +
+        "event 'lifecycle' for domain 'evdemo': Started Booted\n" +
+        "event 'lifecycle' for domain 'evdemo': Stopped Destroyed\n" +
+        "event 'lifecycle' for domain 'evdemo': Undefined Removed\n" +
+        "event loop timed out\nevents received: 4\n\n",
+    );
+    writeFileSync(xmlFile, DEMO);
+  });
+
   test("errors carry libvirt's code and message", async () => {
     const r = await virsh(rw, ["start", "nosuch"]);
     expect(r.code).toBe(1);

@@ -104,10 +104,16 @@ export const remoteHandlers = new Map<number, Handler>([
   [P.DOMAIN_IS_ACTIVE, async ({ conn }, a) => ({ active: (await conn.isActive(a.dom)) ? 1 : 0 })],
   [P.DOMAIN_IS_PERSISTENT, async ({ conn }, a) => ({ persistent: (await conn.isPersistent(a.dom)) ? 1 : 0 })],
   [P.DOMAIN_IS_UPDATED, async ({ conn }, a) => (await conn.lookupByUUID(a.dom.uuid), { updated: 0 })],
-  [P.DOMAIN_GET_OS_TYPE, async ({ conn }, a) => {
-    if (!conn.getOSType) throw new VirError(ErrorCode.NO_SUPPORT, 0, "this function is not supported by the connection driver: virDomainGetOSType");
-    return { type: await conn.getOSType(a.dom) };
-  }],
+  [P.DOMAIN_GET_OS_TYPE, async ({ conn }, a) => ({
+    // drivers without the call: the definition's <os><type> (exe, hvm), as libvirt reports it
+    type: await orDefault(async () => {
+      if (!conn.getOSType) throw new VirError(ErrorCode.NO_SUPPORT, 0, "");
+      return await conn.getOSType(a.dom);
+    }, "").then(async (t) => t || /<os\b[^>]*>\s*<type\b[^>]*>([^<]+)<\/type>/.exec(await conn.getXMLDesc(a.dom, 0))?.[1] || "linux"),
+  })],
+  // no driver keeps snapshots or taint messages yet: report none (virsh undefine/dominfo ask)
+  [P.DOMAIN_SNAPSHOT_NUM, async ({ conn }, a) => (await conn.lookupByUUID(a.dom.uuid), { num: 0 })],
+  [P.DOMAIN_GET_MESSAGES, async ({ conn }, a) => (await conn.lookupByUUID(a.dom.uuid), { msgs: [] })],
   [P.NODE_GET_SECURITY_MODEL, async ({ conn }) => await orDefault(async () => {
     if (!conn.getSecurityModel) return { model: "", doi: "" };
     return await conn.getSecurityModel();

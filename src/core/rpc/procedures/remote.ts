@@ -56,6 +56,7 @@ export const RemoteProc = {
   CONNECT_DOMAIN_EVENT_REGISTER_ANY: 167,
   CONNECT_DOMAIN_EVENT_DEREGISTER_ANY: 168,
   DOMAIN_HAS_MANAGED_SAVE_IMAGE: 183,
+  DOMAIN_SNAPSHOT_NUM: 187,
   DOMAIN_CREATE_WITH_FLAGS: 196,
   DOMAIN_OPEN_CONSOLE: 201,
   DOMAIN_IS_UPDATED: 202,
@@ -72,6 +73,7 @@ export const RemoteProc = {
   DOMAIN_DEFINE_XML_FLAGS: 350,
   CONNECT_REGISTER_CLOSE_CALLBACK: 360,
   CONNECT_UNREGISTER_CLOSE_CALLBACK: 361,
+  DOMAIN_GET_MESSAGES: 426,
 } as const;
 
 /** virDrvFeature numbers the client asks about with CONNECT_SUPPORTS_FEATURE. */
@@ -152,6 +154,7 @@ export const remoteProcs: Map<number, ProcDef> = table(Program.REMOTE, [
   { proc: P.CONNECT_DOMAIN_EVENT_REGISTER_ANY, name: "CONNECT_DOMAIN_EVENT_REGISTER_ANY", args: int("eventID"), ret: xVoid, readonly: R },
   { proc: P.CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, name: "CONNECT_DOMAIN_EVENT_DEREGISTER_ANY", args: int("eventID"), ret: xVoid, readonly: R },
   { proc: P.DOMAIN_HAS_MANAGED_SAVE_IMAGE, name: "DOMAIN_HAS_MANAGED_SAVE_IMAGE", args: domFlags, ret: int("result"), readonly: R },
+  { proc: P.DOMAIN_SNAPSHOT_NUM, name: "DOMAIN_SNAPSHOT_NUM", args: domFlags, ret: int("num"), readonly: R },
   { proc: P.DOMAIN_CREATE_WITH_FLAGS, name: "DOMAIN_CREATE_WITH_FLAGS", args: domFlags, ret: dom, readonly: W, api: "virDomainCreateWithFlags" },
   { proc: P.DOMAIN_OPEN_CONSOLE, name: "DOMAIN_OPEN_CONSOLE", args: xStruct([["dom", xDomain], ["dev_name", xRemoteString], ["flags", xUint]] as const), ret: xVoid, readonly: W, api: "virDomainOpenConsole" },
   { proc: P.DOMAIN_GET_STATE, name: "DOMAIN_GET_STATE", args: domFlags, ret: xStruct([["state", xInt], ["reason", xInt]] as const), readonly: R },
@@ -169,4 +172,5 @@ export const remoteProcs: Map<number, ProcDef> = table(Program.REMOTE, [
   { proc: P.DOMAIN_DEFINE_XML_FLAGS, name: "DOMAIN_DEFINE_XML_FLAGS", args: xmlFlags, ret: dom, readonly: W, api: "virDomainDefineXMLFlags" },
   { proc: P.CONNECT_REGISTER_CLOSE_CALLBACK, name: "CONNECT_REGISTER_CLOSE_CALLBACK", args: xVoid, ret: xVoid, readonly: R },
   { proc: P.CONNECT_UNREGISTER_CLOSE_CALLBACK, name: "CONNECT_UNREGISTER_CLOSE_CALLBACK", args: xVoid, ret: xVoid, readonly: R },
+  { proc: P.DOMAIN_GET_MESSAGES, name: "DOMAIN_GET_MESSAGES", args: domFlags, ret: xStruct([["msgs", xArray(xNonnullString, 2048)]] as const), readonly: R },
 ]);
