@@ -29,7 +29,7 @@ describe("units (virScaleInteger)", () => {
     test(`${value} ${unit ?? "(default)"} = ${kib} KiB`, () => expect(toKiB(value, unit)).toEqual({ ok: true, kib }));
   }
   test("errors", () => {
-    expect(toKiB("12", "parsec")).toEqual({ ok: false, reason: "unknown unit 'parsec'" });
+    expect(toKiB("12", "parsec")).toEqual({ ok: false, reason: "unknown suffix 'parsec'" });
     expect(toKiB("-1", "KiB")).toEqual({ ok: false, reason: "invalid value '-1'" });
     expect(toKiB("1.5", "G")).toEqual({ ok: false, reason: "invalid value '1.5'" });
     expect(toKiB("", undefined)).toEqual({ ok: false, reason: "invalid value ''" });

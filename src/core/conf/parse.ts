@@ -4,7 +4,7 @@
 import type { DomainDef } from "./model.ts";
 import { LXC_NAMESPACE_URI } from "./model.ts";
 import { parseXmlDocument } from "./xml.ts";
-import { Ctx } from "./parse/ctx.ts";
+import { Ctx, parseUint } from "./parse/ctx.ts";
 import { parseUuid, randomUuid } from "./uuid.ts";
 import { toKiB } from "./units.ts";
 import { parseOs } from "./parse/os.ts";
@@ -12,7 +12,7 @@ import { parseDevices } from "./parse/devices.ts";
 import { parseClock, parseSeclabel, parseCpu, parseCputune, parseFeatures, parseIdmap, parseLifecycle, parseLxcNamespace } from "./parse/general.ts";
 import { checkDomainDef } from "./parse/checks.ts";
 import { validateDomainDef } from "./validate.ts";
-import { errors } from "../errors.ts";
+import { ErrorCode, ErrorDomain, errors, VirError } from "../errors.ts";
 
 export interface ParseOptions {
   /** Reject unknown elements/attributes (virsh define --validate). */
@@ -38,15 +38,21 @@ export function parseDomainXml(xml: string, opts: ParseOptions = {}): DomainDef 
   return def;
 }
 
+const DOMAIN_TYPES = ["lxc", "qemu", "kvm", "test", "xen", "vbox", "vmware", "hyperv", "bhyve", "vz", "openvz", "none"] as const;
+
 // libvirt's virXMLCheckIllegalChars for names: no '/' and no control characters.
 const NAME_ILLEGAL = /[\/\n\r\t\x00-\x1f]/;
 
 function parseDomain(d: Ctx): DomainDef {
-  const type = d.enumAttr("type", ["lxc", "qemu", "kvm", "test", "xen", "vbox", "vmware", "hyperv", "bhyve", "vz", "openvz", "none"] as const, "domain type") ?? d.fail("missing domain type attribute");
+  const typeAttr = d.attr("type");
+  if (typeAttr === undefined) d.fail("missing domain type attribute");
+  if (!(DOMAIN_TYPES as readonly string[]).includes(typeAttr!)) d.unsupported(`invalid domain type ${typeAttr}`, "type");
+  const type = typeAttr as (typeof DOMAIN_TYPES)[number];
   const nameEl = d.child("name");
   const name = nameEl?.text();
-  if (!name) throw errors.xml("/domain/name: missing domain name");
-  if (NAME_ILLEGAL.test(name)) nameEl!.fail(`name '${name}' contains illegal character`);
+  if (!name) throw new VirError(ErrorCode.NO_NAME, ErrorDomain.DOMAIN, "missing name information");
+  if (name.includes("/")) nameEl!.fail(`name ${name} cannot contain '/'`);
+  if (NAME_ILLEGAL.test(name)) nameEl!.fail(`name ${name} cannot contain control characters`);
   const uuidEl = d.child("uuid");
   let uuid: string;
   if (uuidEl) {
@@ -73,14 +79,16 @@ function parseDomain(d: Ctx): DomainDef {
 
   const vc = d.child("vcpu");
   if (vc) {
-    const n = vc.intText("vcpu count");
-    if (n < 1) vc.fail(`invalid vcpu count '${vc.text()}'`);
-    def.vcpu = { count: n };
-    const placement = vc.enumAttr("placement", ["static", "auto"] as const, "CPU placement mode");
+    const n = parseUint(vc.text() ?? "");
+    if (n === undefined) vc.fail("maximum vcpus count must be an integer");
+    if (n! < 1) vc.fail("Invalid CPU count '0'");
+    def.vcpu = { count: n! };
+    const placement = vc.enumAttr("placement", ["static", "auto"] as const);
     if (placement) def.vcpu.placement = placement;
     const current = vc.intAttr("current", "current vcpus count");
     if (current !== undefined) {
-      if (current < 1 || current > n) vc.fail(`current vcpus count ${current} must be between 1 and ${n}`, "current");
+      if (current > n!) vc.unsupported("maximum vCPU count must not be less than current vCPU count", "current");
+      if (current < 1) vc.fail("Invalid current vcpus count '0'", "current");
       def.vcpu.current = current;
     }
     const cpuset = vc.attr("cpuset");
@@ -95,10 +103,8 @@ function parseDomain(d: Ctx): DomainDef {
   if (res) {
     def.resource = {};
     const p = res.childText("partition");
-    if (p !== undefined) {
-      if (!p.startsWith("/")) res.child("partition")!.fail(`resource partition '${p}' must start with '/'`);
-      def.resource.partition = p;
-    }
+    // Absolute-path check happens when the cgroup is placed (driver), as in libvirt.
+    if (p !== undefined) def.resource.partition = p;
   }
   def.os = parseOs(d.child("os"));
   const idmap = d.child("idmap");

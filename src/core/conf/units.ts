@@ -26,7 +26,7 @@ export function toKiB(value: string, unit: string | undefined, defUnit = "KiB", 
   const v = value.trim();
   if (!/^\d+$/.test(v)) return { ok: false, reason: `invalid value '${value}'` };
   const scale = unitScale(unit ?? defUnit);
-  if (scale === undefined) return { ok: false, reason: `unknown unit '${unit}'` };
+  if (scale === undefined) return { ok: false, reason: `unknown suffix '${unit}'` };
   const bytes = BigInt(v) * scale;
   const kib = (bytes + 1023n) / 1024n;
   if (kib > BigInt(max)) return { ok: false, reason: `value '${value}' ${unit ?? defUnit} is too large` };

@@ -21,9 +21,12 @@ export function hostArch(): string {
 
 export function applyLxcDefaults(def: DomainDef, opts: LxcDefaultsOptions = {}): DomainDef {
   if (def.os.type === "") def.os.type = "exe";
-  if (def.os.type !== "exe") throw errors.configUnsupported(`unknown OS type ${def.os.type}`);
+  const arch = def.os.arch ?? opts.arch ?? hostArch();
+  // Containers only have os type exe; libvirt words it as a capabilities lookup miss (the
+  // trailing space is where its message would name a machine type).
+  if (def.os.type !== "exe") throw errors.invalidArg(`could not find capabilities for arch=${arch} domaintype=lxc `);
   if (def.os.init === undefined) throw errors.xml("init binary must be specified");
-  def.os.arch ??= opts.arch ?? hostArch();
+  def.os.arch = arch;
   applyCommonDefaults(def);
   if (!def.devices.some((d) => d.kind === "emulator")) def.devices.unshift({ kind: "emulator", path: opts.emulator ?? LXC_DEFAULT_EMULATOR });
   // Consoles are the container's /dev/console and /dev/ttyN: target type lxc, ports 0..n-1.

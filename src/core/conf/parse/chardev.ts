@@ -12,7 +12,7 @@ const CHR_TYPES = [
 export function parseChardev(c: Ctx, kind: ChardevKind): ChardevDev {
   const ch: ChardevDev = {
     kind,
-    type: c.enumAttr("type", CHR_TYPES, "chardev type") ?? "pty",
+    type: c.enumAttr("type", CHR_TYPES) ?? "pty",
     sources: c.all("source").map((s) => s.pick(K.CHR_SOURCE)),
   };
   const tty = c.attr("tty");
@@ -27,7 +27,7 @@ export function parseChardev(c: Ctx, kind: ChardevKind): ChardevDev {
   if (tgt) {
     ch.target = { attrs: tgt.pick(K.CHR_TARGET) };
     const port = ch.target.attrs.port;
-    if (port !== undefined && !/^\d+$/.test(port)) tgt.fail(`invalid port number '${port}'`, "port");
+    if (port !== undefined && !/^\d+$/.test(port)) tgt.fail(`Invalid port number: ${port}`, "port");
     const m = tgt.child("model");
     if (m) ch.target.model = m.req("name");
   }

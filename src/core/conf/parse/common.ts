@@ -49,21 +49,21 @@ function checkAddr(c: Ctx, attr: string, family?: string): string | undefined {
   const v = c.attr(attr);
   if (v === undefined) return undefined;
   const f = ipFamily(v);
-  if (!f) c.fail(`invalid IP address '${v}'`, attr);
+  if (!f) c.fail(`Invalid address '${v}' in <${c.name}>`, attr);
   if (family && f !== family) c.fail(`address '${v}' is not ${family}`, attr);
   return v;
 }
 
 /** `<ip address family prefix peer/>` (virDomainNetIPParseXML). */
 export function parseIp(c: Ctx): IpAddr {
-  const family = c.enumAttr("family", ["ipv4", "ipv6"] as const, "address family");
+  const family = c.enumAttr("family", ["ipv4", "ipv6"] as const);
   const address = checkAddr(c, "address", family);
-  if (address === undefined) c.fail("missing required attribute 'address'");
+  if (address === undefined) c.fail("Missing required address in <ip>");
   const ip: IpAddr = { address: address! };
   if (family) ip.family = family;
   const prefix = c.intAttr("prefix", "prefix");
   if (prefix !== undefined) {
-    if (prefix > ((family ?? ipFamily(address!)) === "ipv6" ? 128 : 32)) c.fail(`invalid prefix '${prefix}'`, "prefix");
+    if (prefix > ((family ?? ipFamily(address!)) === "ipv6" ? 128 : 32)) c.fail(`Invalid prefix value '${prefix}' in <ip>`, "prefix");
     ip.prefix = prefix;
   }
   const peer = checkAddr(c, "peer");
@@ -73,11 +73,11 @@ export function parseIp(c: Ctx): IpAddr {
 
 /** `<route family address netmask prefix gateway metric/>` (virNetDevIPRouteParseXML). */
 export function parseRoute(c: Ctx): Route {
-  const family = c.enumAttr("family", ["ipv4", "ipv6"] as const, "address family");
+  const family = c.enumAttr("family", ["ipv4", "ipv6"] as const);
   const address = checkAddr(c, "address", family);
   const gateway = checkAddr(c, "gateway", family);
-  if (address === undefined) c.fail("missing required attribute 'address'");
-  if (gateway === undefined) c.fail("missing required attribute 'gateway'");
+  if (address === undefined) c.fail("Missing required address attribute in route definition");
+  if (gateway === undefined) c.fail("Missing required gateway attribute in route definition");
   const r: Route = { address: address!, gateway: gateway! };
   if (family) r.family = family;
   const netmask = checkAddr(c, "netmask", "ipv4");

@@ -134,12 +134,17 @@ export class Ctx {
     return v!;
   }
 
-  /** Attribute restricted to a list of values. */
-  enumAttr<T extends string>(name: string, values: readonly T[], what = name): T | undefined {
+  /** Attribute restricted to a list of values (libvirt's virXMLPropEnum wording). */
+  enumAttr<T extends string>(name: string, values: readonly T[]): T | undefined {
     const v = this.attr(name);
     if (v === undefined) return undefined;
-    if (!(values as readonly string[]).includes(v)) this.fail(`invalid ${what} '${v}'`, name);
+    if (!(values as readonly string[]).includes(v)) this.fail(`Invalid value for attribute '${name}' in element '${this.el.name}': '${v}'.`, name);
     return v as T;
+  }
+
+  /** Fail with CONFIG_UNSUPPORTED (libvirt's code for these checks), naming the path. */
+  unsupported(reason: string, attr?: string): never {
+    throw errors.configUnsupported(`${attr ? `${this.path}/@${attr}` : this.path}: ${reason}`);
   }
 
   /** The listed attributes that are present, as an object (key order = list order). */

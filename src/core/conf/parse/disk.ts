@@ -10,8 +10,8 @@ const DISK_DEVICES = ["disk", "cdrom", "floppy", "lun"] as const;
 export function parseDisk(c: Ctx): DiskDev {
   const d: DiskDev = {
     kind: "disk",
-    type: c.enumAttr("type", DISK_TYPES, "disk type") ?? "file",
-    device: c.enumAttr("device", DISK_DEVICES, "disk device") ?? "disk",
+    type: c.enumAttr("type", DISK_TYPES) ?? "file",
+    device: c.enumAttr("device", DISK_DEVICES) ?? "disk",
     top: c.pick(K.DISK_TOP),
   };
   const drv = c.child("driver");

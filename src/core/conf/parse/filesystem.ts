@@ -9,11 +9,11 @@ import { toKiB } from "../units.ts";
 const FS_TYPES = ["mount", "block", "file", "template", "ram", "bind", "volume"] as const;
 
 export function parseFilesystem(c: Ctx): FilesystemDev {
-  const type = c.enumAttr("type", FS_TYPES, "filesystem type") ?? "mount";
+  const type = c.enumAttr("type", FS_TYPES) ?? "mount";
   const f: FilesystemDev = {
     kind: "filesystem",
     type,
-    accessmode: c.enumAttr("accessmode", ["passthrough", "mapped", "squash"] as const, "accessmode") ?? "passthrough",
+    accessmode: c.enumAttr("accessmode", ["passthrough", "mapped", "squash"] as const) ?? "passthrough",
     source: {},
     target: "",
   };

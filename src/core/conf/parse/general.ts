@@ -5,6 +5,7 @@ import type { ClockDef, CpuDef, Cputune, Features, Idmap, IdmapEntry, LifecycleA
 import { LIFECYCLE_ACTIONS, PROCESS_CAPS } from "../model.ts";
 import type { NumaCell } from "../model.ts";
 import { toKiB } from "../units.ts";
+import { errors } from "../../errors.ts";
 
 export function parseCputune(c: Ctx): Cputune {
   const t: Cputune = { extra: [] };
@@ -33,10 +34,9 @@ function idmapEntries(list: Ctx[]): IdmapEntry[] {
 
 export function parseIdmap(c: Ctx): Idmap {
   const m: Idmap = { uid: idmapEntries(c.all("uid")), gid: idmapEntries(c.all("gid")) };
-  // virDomainIdmapDefParseXML: the map must cover the container's root.
-  for (const [k, list] of [["uid", m.uid], ["gid", m.gid]] as const) {
-    if (list.length && !list.some((e) => e.start === 0)) c.fail(`You must map the root user of container (${k})`);
-  }
+  // virDomainIdmapDefParseXML's checks, with its wording.
+  if (!m.uid.length !== !m.gid.length) c.unsupported("uid and gid should be mapped both");
+  if ((m.uid.length && m.uid[0]!.start !== 0) || (m.gid.length && m.gid[0]!.start !== 0)) c.unsupported("You must map the root user of container");
   return m;
 }
 
@@ -44,10 +44,10 @@ export function parseFeatures(c: Ctx): Features {
   const f: Features = { items: [] };
   for (const k of c.each()) {
     if (k.name === "capabilities") {
-      const policy = k.enumAttr("policy", ["default", "allow", "deny"] as const, "policy") ?? "default";
+      const policy = k.enumAttr("policy", ["default", "allow", "deny"] as const) ?? "default";
       const caps = k.each().map((cap) => {
-        if (!(PROCESS_CAPS as readonly string[]).includes(cap.name)) cap.fail(`unknown capability '${cap.name}'`);
-        return { name: cap.name, state: cap.enumAttr("state", ["on", "off"] as const, "state") ?? cap.fail("missing required attribute 'state'") };
+        if (!(PROCESS_CAPS as readonly string[]).includes(cap.name)) cap.unsupported(`unexpected capability feature '${cap.name}'`);
+        return { name: cap.name, state: cap.enumAttr("state", ["on", "off"] as const) ?? cap.fail("missing required attribute 'state'") };
       });
       // libvirt keeps one slot per capability, so they come out in its enum order.
       caps.sort((a, b) => PROCESS_CAPS.indexOf(a.name as never) - PROCESS_CAPS.indexOf(b.name as never));
@@ -103,7 +103,7 @@ export function parseCpu(c: Ctx): CpuDef {
 }
 
 export function parseClock(c: Ctx): ClockDef {
-  const offset = c.enumAttr("offset", ["utc", "localtime", "variable", "timezone", "absolute"] as const, "clock offset") ?? "utc";
+  const offset = c.enumAttr("offset", ["utc", "localtime", "variable", "timezone", "absolute"] as const) ?? "utc";
   const clk: ClockDef = { offset, timers: c.all("timer").map((t) => ({ ...t.el.attrs })) };
   for (const t of c.all("timer")) for (const a of Object.keys(t.el.attrs)) t.attr(a);
   for (const k of ["adjustment", "timezone", "basis"] as const) {
@@ -116,17 +116,17 @@ export function parseClock(c: Ctx): ClockDef {
 export function parseLifecycle(c: Ctx | undefined): LifecycleAction | undefined {
   if (!c) return undefined;
   const v = c.text() ?? "";
-  if (!(LIFECYCLE_ACTIONS as readonly string[]).includes(v)) c.fail(`invalid lifecycle action '${v}'`);
+  if (!(LIFECYCLE_ACTIONS as readonly string[]).includes(v)) c.unsupported(`unknown ${c.name} action: ${v}`);
   return v as LifecycleAction;
 }
 
 export function parseSeclabel(c: Ctx): SecLabel {
   const s: SecLabel = {};
-  const type = c.enumAttr("type", ["none", "static", "dynamic"] as const, "security label type");
+  const type = c.enumAttr("type", ["none", "static", "dynamic"] as const);
   if (type) s.type = type;
   const model = c.attr("model");
   if (model !== undefined) s.model = model;
-  const relabel = c.enumAttr("relabel", ["yes", "no"] as const, "security relabel value");
+  const relabel = c.enumAttr("relabel", ["yes", "no"] as const);
   if (relabel) s.relabel = relabel;
   for (const k of ["label", "imagelabel", "baselabel"] as const) {
     const v = c.childText(k);
@@ -140,9 +140,11 @@ export function parseLxcNamespace(c: Ctx): LxcNamespace {
   for (const k of c.each()) {
     const key = k.name.replace(/^[^:]*:/, "");
     if (key !== "sharenet" && key !== "shareipc" && key !== "shareuts") k.fail(`unknown LXC namespace source '${k.name}'`);
-    const type = k.enumAttr("type", ["name", "pid", "netns"] as const, "LXC namespace source") ?? k.fail("No lxc environment type specified");
+    const type = k.attr("type");
+    if (type === undefined) k.fail("No lxc environment type specified");
+    if (type !== "name" && type !== "pid" && type !== "netns") throw errors.internal(`${k.path}/@type: Unknown LXC namespace source '${type}'`);
     const value = k.attr("value") ?? k.fail("No lxc environment value specified");
-    ns[key as keyof LxcNamespace] = { type, value } as LxcShareNs;
+    ns[key as keyof LxcNamespace] = { type: type as LxcShareNs["type"], value };
   }
   return ns;
 }

@@ -8,9 +8,10 @@ const SUBSYS = ["usb", "pci", "scsi", "scsi_host", "mdev"] as const;
 const CAPS = ["storage", "misc", "net"] as const;
 
 export function parseHostdev(c: Ctx): HostdevDev {
-  const mode = c.enumAttr("mode", ["subsystem", "capabilities"] as const, "hostdev mode") ?? "subsystem";
-  const type = mode === "subsystem" ? c.enumAttr("type", SUBSYS, "host device source type") : c.enumAttr("type", CAPS, "host device capability type");
+  const mode = c.enumAttr("mode", ["subsystem", "capabilities"] as const) ?? "subsystem";
+  const type = c.attr("type");
   if (!type) c.fail("missing required attribute 'type'");
+  if (!((mode === "subsystem" ? SUBSYS : CAPS) as readonly string[]).includes(type!)) c.unsupported(`unknown host device source address type '${type}'`, "type");
   const h: HostdevDev = { kind: "hostdev", mode, type: type!, source: {}, ips: [], routes: [] };
   const managed = c.attr("managed");
   if (managed !== undefined) h.managed = managed;

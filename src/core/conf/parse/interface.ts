@@ -12,7 +12,7 @@ const NET_TYPES = [
 export function parseInterface(c: Ctx): InterfaceDev {
   const n: InterfaceDev = {
     kind: "interface",
-    type: c.enumAttr("type", NET_TYPES, "interface type") ?? c.fail("missing required attribute 'type'"),
+    type: c.enumAttr("type", NET_TYPES) ?? c.fail("missing required attribute 'type'"),
     sourceIps: [],
     sourceRoutes: [],
     ips: [],
@@ -26,7 +26,7 @@ export function parseInterface(c: Ctx): InterfaceDev {
   if (mac) {
     const raw = mac.req("address");
     const address = parseMac(raw);
-    if (!address) mac.fail(`invalid MAC address '${raw}'`, "address");
+    if (!address) mac.fail(`unable to parse mac address '${raw}'`, "address");
     // libvirt refuses multicast MACs for a NIC (virDomainNetDefParseXML).
     if (parseInt(address!.slice(0, 2), 16) & 1) mac.fail(`expected unicast mac address, found multicast '${raw}'`, "address");
     n.mac = { address: address! };
@@ -54,7 +54,7 @@ export function parseInterface(c: Ctx): InterfaceDev {
   const tgt = c.child("target");
   if (tgt) {
     const dev = tgt.req("dev");
-    const m = tgt.enumAttr("managed", ["yes", "no"] as const, "managed");
+    const m = tgt.enumAttr("managed", ["yes", "no"] as const);
     // Names libvirt generates (vnetN, macvtapN, macvlanN) are not part of a definition unless
     // the tap is unmanaged (virDomainNetDefParseXML with PARSE_INACTIVE).
     if (!(c.opts.inactive && m !== "no" && /^(vnet|macvtap|macvlan)/.test(dev))) {
@@ -76,7 +76,7 @@ export function parseInterface(c: Ctx): InterfaceDev {
   const be = c.child("backend");
   if (be) n.backend = { tap: be.attr("tap"), vhost: be.attr("vhost"), type: be.attr("type"), logFile: be.attr("logFile") };
   const link = c.child("link");
-  if (link) n.linkState = link.enumAttr("state", ["up", "down"] as const, "link state");
+  if (link) n.linkState = link.enumAttr("state", ["up", "down"] as const);
   const mtu = c.child("mtu");
   if (mtu) n.mtu = mtu.intAttr("size", "MTU size") ?? mtu.fail("missing required attribute 'size'");
   const vp = c.child("virtualport");
@@ -90,7 +90,7 @@ export function parseInterface(c: Ctx): InterfaceDev {
   const vlan = c.child("vlan");
   if (vlan) {
     n.vlan = { tags: vlan.all("tag").map((t) => ({ id: t.intAttr("id", "vlan tag id") ?? t.fail("missing vlan tag id"), nativeMode: t.attr("nativeMode") })) };
-    const trunk = vlan.enumAttr("trunk", ["yes", "no"] as const, "vlan trunk");
+    const trunk = vlan.enumAttr("trunk", ["yes", "no"] as const);
     if (trunk) n.vlan.trunk = trunk;
     if (!n.vlan.tags.length) vlan.fail("missing tag id - each <vlan> must have at least one <tag id='n'/> subelement");
   }

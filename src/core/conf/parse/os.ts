@@ -31,15 +31,15 @@ export function parseOs(c: Ctx | undefined): OsDef {
   o.initargs = c.all("initarg").map((a) => a.text() ?? "");
   o.initenv = c.all("initenv").map((e) => {
     const name = e.req("name");
-    // libvirt: env names are [a-zA-Z_][a-zA-Z0-9_]*
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) e.fail(`invalid environment variable name '${name}'`, "name");
+    // Only libvirt's schema restricts the name, so only --validate refuses others.
+    if (e.opts.validate && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw errors.schema(`${e.path}/@name: invalid environment variable name '${name}'`);
     return { name, value: e.text() ?? "" };
   });
   for (const k of ["initdir", "inituser", "initgroup", "kernel", "initrd", "cmdline", "dtb"] as const) text(k);
-  o.boot = c.all("boot").map((b) => b.enumAttr("dev", BOOT_DEVS, "boot device") ?? b.fail("missing boot device"));
+  o.boot = c.all("boot").map((b) => b.enumAttr("dev", BOOT_DEVS) ?? b.fail("missing boot device"));
   const bm = c.child("bootmenu");
   if (bm) {
-    o.bootmenu = { enable: bm.enumAttr("enable", ["yes", "no"] as const, "bootmenu enable") ?? bm.fail("missing required attribute 'enable'") };
+    o.bootmenu = { enable: bm.enumAttr("enable", ["yes", "no"] as const) ?? bm.fail("missing required attribute 'enable'") };
     const to = bm.intAttr("timeout", "value for boot menu timeout");
     if (to !== undefined) {
       if (to > 65535) throw errors.configUnsupported("invalid value for boot menu timeout, must be in range [0,65535]");

@@ -10,7 +10,7 @@ export function parseController(c: Ctx): ControllerDev {
   const index = c.intAttr("index", "controller index");
   const d: ControllerDev = {
     kind: "controller",
-    type: c.enumAttr("type", CONTROLLER_TYPES, "controller type") ?? "ide",
+    type: c.enumAttr("type", CONTROLLER_TYPES) ?? "ide",
     // libvirt assigns the first free index when absent; 0 is what a lone controller gets.
     index: index ?? 0,
     attrs: c.pick(K.CONTROLLER),
@@ -29,9 +29,9 @@ export function parseController(c: Ctx): ControllerDev {
 export function parseInput(c: Ctx): InputDev {
   const d: InputDev = {
     kind: "input",
-    type: c.enumAttr("type", ["mouse", "tablet", "keyboard", "passthrough", "evdev"] as const, "input type") ?? c.fail("missing input device type"),
+    type: c.enumAttr("type", ["mouse", "tablet", "keyboard", "passthrough", "evdev"] as const) ?? c.fail("missing input device type"),
   };
-  const bus = c.enumAttr("bus", ["ps2", "usb", "xen", "parallels", "virtio", "none"] as const, "input bus");
+  const bus = c.enumAttr("bus", ["ps2", "usb", "xen", "parallels", "virtio", "none"] as const);
   if (bus) d.bus = bus;
   const model = c.attr("model");
   if (model !== undefined) d.model = model;
@@ -43,7 +43,7 @@ export function parseInput(c: Ctx): InputDev {
 }
 
 export function parseGraphics(c: Ctx): GraphicsDev {
-  const type = c.enumAttr("type", ["sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus"] as const, "graphics type");
+  const type = c.enumAttr("type", ["sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus"] as const);
   if (!type) c.fail("missing graphics device type");
   const g: GraphicsDev = { kind: "graphics", attrs: { type: type!, ...c.pick(K.GRAPHICS) }, listens: c.all("listen").map((l) => l.pick(K.GRAPHICS_LISTEN)) };
   keepExtra(c, g);
@@ -53,7 +53,7 @@ export function parseGraphics(c: Ctx): GraphicsDev {
 export function parseMemballoon(c: Ctx): MemballoonDev {
   const d: MemballoonDev = {
     kind: "memballoon",
-    model: c.enumAttr("model", ["virtio", "xen", "none", "virtio-transitional", "virtio-non-transitional"] as const, "memory balloon model") ?? c.fail("balloon memory must contain model name"),
+    model: c.enumAttr("model", ["virtio", "xen", "none", "virtio-transitional", "virtio-non-transitional"] as const) ?? c.fail("balloon memory must contain model name"),
   };
   const ad = c.attr("autodeflate");
   if (ad !== undefined) d.autodeflate = ad;
@@ -79,7 +79,7 @@ export function parseAudio(c: Ctx): AudioDev {
 
 export function parseWatchdog(c: Ctx): WatchdogDev {
   const d: WatchdogDev = { kind: "watchdog", model: c.req("model") };
-  const action = c.enumAttr("action", ["reset", "shutdown", "poweroff", "pause", "dump", "none", "inject-nmi"] as const, "watchdog action");
+  const action = c.enumAttr("action", ["reset", "shutdown", "poweroff", "pause", "dump", "none", "inject-nmi"] as const);
   if (action) d.action = action;
   parseInfo(c, d);
   keepExtra(c, d);
