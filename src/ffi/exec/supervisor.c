@@ -238,6 +238,7 @@ static int exited = 0;
 static int wstatus = 0;
 static int console = -1; /* index of the console client */
 static int pty = PTY_FD;
+static int killed = 0;
 
 static void drop(int i) {
   if (cfd[i] >= 0) xclose(cfd[i]);
@@ -306,6 +307,7 @@ static void on_client_bytes(int i) {
     if (cpend[i]) {
       cpend[i] = 0;
       if (!exited) sc(SYS_kill, init_pid, (unsigned char)c, 0, 0);
+      killed = 1; /* stopped on request: nobody will come for leftover output */
       continue;
     }
     if (c == 'S') { reply_status(i); drop(i); return; }
@@ -402,7 +404,7 @@ void cmain(long *sp) {
         /* console first: a client that sees the exit status has all the output already */
         if (console >= 0) { flush_ring(); drop(console); }
         for (i = 0; i < MAXCLI; i++) if (ckind[i] == CL_WAIT) { reply_status(i); drop(i); }
-        deadline = now_ms() + (ring_len && !any_console ? LINGER_MS : 0);
+        deadline = now_ms() + (ring_len && !any_console && !killed ? LINGER_MS : 0);
       }
       if (console >= 0) { flush_ring(); drop(console); }
       if (!ring_len || now_ms() >= deadline) break;

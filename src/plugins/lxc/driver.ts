@@ -41,10 +41,12 @@ export const LXC_GUESTS = (): GuestCaps[] => [
   { osType: "exe", arch: hostArch(), wordsize: 64, emulator: "/usr/lib/libvirt/libvirt_lxc", domains: [{ type: "lxc" }] },
 ];
 
+/** Start time of a live process ("" when gone or a zombie: its parent may reap it lazily). */
 function procStart(pid: number): string {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return s.slice(s.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return f[0] === "Z" || f[0] === "X" ? "" : (f[19] ?? "");
   } catch {
     return "";
   }
@@ -207,6 +209,9 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     } else if (st.running) {
       throw errors.operationFailed(`failed to ${graceful ? "shut down" : "kill"} container init ${rt.initPid}`, D);
     }
+    // The supervisor exits right after answering; let it finish so nothing outlives destroy.
+    const supStart = procStart(rt.supervisorPid);
+    for (let i = 0; i < 100 && supStart && procStart(rt.supervisorPid) === supStart; i++) await Bun.sleep(1);
     this.cleanup(rt, false);
   }
 

@@ -1,0 +1,134 @@
+// define/start/destroy, reconnect from a new connection, supervisor footprint, fast destroy,
+// and 200 start/destroy cycles without leaks. Needs root and busybox-static.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import type { Connection } from "../../src/core/driver.ts";
+import { DomainState } from "../../src/core/driver.ts";
+import { detectLayout } from "../../src/plugins/lxc/cgroup/index.ts";
+import { domXml, haveBusybox, isRoot, makeBusyboxRoot, openEmbed, removeDir, tempDir } from "./rootfs.ts";
+
+const skip = !isRoot || !haveBusybox;
+let dir = "", root = "", state = "", conn: Connection;
+
+beforeAll(async () => {
+  if (skip) return;
+  dir = tempDir();
+  root = makeBusyboxRoot(dir);
+  state = `${dir}/state`;
+  conn = await openEmbed(state);
+});
+afterAll(() => {
+  if (dir) removeDir(dir);
+});
+
+const runtime = (name: string) => JSON.parse(readFileSync(`${state}/run/${name}.json`, "utf8")).runtime as { initPid: number; supervisorPid: number; pty: string };
+/** running (not gone, not a zombie waiting for its parent to reap it) */
+const running = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+const mountCount = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").length;
+const ourFds = () => readdirSync("/proc/self/fd").length;
+const cgroupDirs = () => {
+  const l = detectLayout();
+  return [...new Set([...l.v1.values(), ...(l.v2 ? [l.v2] : [])])].flatMap((m) => (existsSync(`${m}/bunvirt`) ? readdirSync(`${m}/bunvirt`, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${m}/${e.name}`) : []));
+};
+/** Processes whose command line mentions our rootfs or supervisor. */
+const strayProcs = () =>
+  readdirSync("/proc").filter((p) => {
+    if (!/^\d+$/.test(p)) return false;
+    try {
+      return running(Number(p)) && readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("bunvirt-supervisor");
+    } catch {
+      return false;
+    }
+  });
+
+describe.skipIf(skip)("container lifecycle (needs root + busybox-static)", () => {
+  test("define, start, live XML, reconnect, no host fd leaks, destroy", async () => {
+    const xml = domXml({ name: "life1", root, init: "/bin/sleep", args: ["300"] });
+    const dom = await conn.defineXML(xml);
+    expect((await conn.getState(dom)).state).toBe(DomainState.SHUTOFF);
+    const started = await conn.create(dom);
+    expect(started.id).toBeGreaterThan(0);
+    const rt = runtime("life1");
+    // init holds only the console as 0,1,2 (no host fd leaks)
+    expect(readdirSync(`/proc/${rt.initPid}/fd`).sort()).toEqual(["0", "1", "2"]);
+    expect(readFileSync(`/proc/${rt.initPid}/cmdline`, "utf8")).toBe("/bin/sleep\u0000300\u0000");
+    const live = await conn.getXMLDesc(dom);
+    expect(live).toContain(`<domain type='lxc' id='${started.id}'>`);
+    expect(live).toContain(`<console type='pty' tty='${rt.pty}'>`);
+    expect(live).toContain(`<source path='${rt.pty}'/>`);
+    expect(live).toContain("<alias name='console0'/>");
+    expect(await conn.getXMLDesc(dom, 2)).not.toContain("tty=");
+
+    // a second connection (another CLI run, a restarted daemon) sees it running
+    const conn2 = await openEmbed(state);
+    const again = await conn2.lookupByName("life1");
+    expect(again.id).toBe(started.id);
+    expect((await conn2.getState(again)).state).toBe(DomainState.RUNNING);
+    await conn2.destroy(again);
+    expect(running(rt.initPid)).toBe(false);
+    expect(running(rt.supervisorPid)).toBe(false);
+    expect((await conn2.getState(again)).state).toBe(DomainState.SHUTOFF);
+    // the first connection reconciles when it looks again
+    const conn3 = await openEmbed(state);
+    expect((await conn3.getState(await conn3.lookupByName("life1"))).state).toBe(DomainState.SHUTOFF);
+    await conn3.undefine(await conn3.lookupByName("life1"));
+  });
+
+  test("the supervisor stays under 2 MiB PSS", async () => {
+    const dom = await conn.createXML(domXml({ name: "pss1", root, init: "/bin/sleep", args: ["300"] }));
+    try {
+      const { supervisorPid } = runtime("pss1");
+      const pss = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${supervisorPid}/smaps_rollup`, "utf8"))![1]);
+      console.log(`supervisor PSS: ${pss} kB`);
+      expect(pss).toBeLessThan(2048);
+    } finally {
+      await conn.destroy(dom);
+    }
+  });
+
+  test("an init that ignores SIGTERM is destroyed in <= 50 ms", async () => {
+    const dom = await conn.createXML(domXml({ name: "term1", root, args: ["-c", "trap '' TERM; while :; do sleep 1; done"] }));
+    const { initPid } = runtime("term1");
+    await Bun.sleep(50);
+    const t0 = performance.now();
+    await conn.destroy(dom);
+    const ms = performance.now() - t0;
+    console.log(`destroy: ${ms.toFixed(1)} ms`);
+    expect(ms).toBeLessThanOrEqual(50);
+    expect(running(initPid)).toBe(false);
+  });
+
+  test("shutdown signals init; the domain stops by itself", async () => {
+    const dom = await conn.createXML(domXml({ name: "shut1", root, args: ["-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"] }));
+    await Bun.sleep(100);
+    await conn.shutdown(dom);
+    expect(await conn.waitForStop!(dom)).toEqual({ exitStatus: 0 });
+  });
+
+  test("200 start/destroy cycles leave no mount, cgroup, fd, process or file behind", async () => {
+    const xml = domXml({ name: "cycle", root, init: "/bin/sleep", args: ["300"] });
+    const dom = await conn.defineXML(xml);
+    // warm-up: first start compiles the executor and opens the supervisor memfd
+    await conn.create(dom);
+    await conn.destroy(dom);
+    const before = { mounts: mountCount(), fds: ourFds(), cgroups: cgroupDirs().length, procs: strayProcs().length };
+    for (let i = 0; i < 200; i++) {
+      await conn.create(dom);
+      await conn.destroy(dom);
+    }
+    await Bun.sleep(20);
+    const after = { mounts: mountCount(), fds: ourFds(), cgroups: cgroupDirs().length, procs: strayProcs().length };
+    // fds: a lifecycle watcher socket of the warm-up run may still be open in `before`
+    expect(after.fds).toBeLessThanOrEqual(before.fds);
+    expect({ ...after, fds: 0 }).toEqual({ ...before, fds: 0 });
+    expect(after.cgroups).toBe(0);
+    expect(readdirSync(`${state}/run`).sort()).toEqual(["next-id"]);
+    await conn.undefine(dom);
+  }, 120_000);
+});
