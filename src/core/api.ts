@@ -7,7 +7,7 @@
 
 import type { Connection } from "./driver.ts";
 import { errors, toVirError } from "./errors.ts";
-import { loadPluginDir, makeHostApi, pluginDirs } from "./plugins.ts";
+import { loadHostApi, loadPluginDir, pluginDirs } from "./plugins.ts";
 import { Registry, type BuiltinEntry } from "./registry.ts";
 import { parseUri, type ParsedUri } from "./uri.ts";
 
@@ -45,7 +45,7 @@ export interface OpenOptions {
 
 /** A registry with the built-ins and every plugin directory loaded. */
 export async function makeRegistry(dirs: string[] = [], env = process.env): Promise<Registry> {
-  const reg = new Registry(makeHostApi());
+  const reg = new Registry(await loadHostApi());
   for (const b of builtinList) reg.addBuiltin(b);
   for (const d of pluginDirs(dirs, env)) await loadPluginDir(reg, d);
   return reg;

@@ -5,17 +5,21 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import * as conf from "./conf/index.ts";
 import { DomainState, type DriverPlugin, type HostApi } from "./driver.ts";
 import { ErrorCode, ErrorDomain, errors, VirError } from "./errors.ts";
-import { factoryOf, type Registry } from "./registry.ts";
-import pkg from "../../package.json" with { type: "json" };
+import { factoryOf, VERSION, type Registry } from "./registry.ts";
 
-/** bunvirt's own version (package.json, bundled into the executable at build time). */
-export const VERSION: string = pkg.version;
+export { VERSION };
 
-export function makeHostApi(): HostApi {
+/** The HostApi, given the domain-XML module. */
+export function makeHostApi(conf: HostApi["conf"]): HostApi {
   return { version: VERSION, errors, VirError, ErrorCode, ErrorDomain, DomainState, conf };
+}
+
+/** The HostApi with the domain-XML module loaded on demand: verbs that open no connection
+ * (--version, --help) never evaluate the XML parser and its schema tables. */
+export async function loadHostApi(): Promise<HostApi> {
+  return makeHostApi(await import("./conf/index.ts"));
 }
 
 const PLUGIN_FILE = /\.(m?js|ts)$/;

@@ -4,6 +4,10 @@
 
 import type { DriverPlugin, GuestCaps, HostApi, PluginFactory } from "./driver.ts";
 import { errors } from "./errors.ts";
+import pkg from "../../package.json" with { type: "json" };
+
+/** bunvirt's own version (package.json, bundled into the executable), handed to plugins. */
+export const VERSION: string = pkg.version;
 import type { DomainDef } from "./conf/index.ts";
 
 /** One built-in driver: the schemes it serves (known without loading it) and its loader. */

@@ -9,7 +9,8 @@ import { makeRegistry, openConnection, setBuiltins, supports, wrapConnection } f
 import { parseDomainXml } from "../../src/core/conf/index.ts";
 import type { Connection, DriverPlugin, HostApi } from "../../src/core/driver.ts";
 import { ErrorCode, VirError } from "../../src/core/errors.ts";
-import { loadPluginDir, makeHostApi, pluginDirs } from "../../src/core/plugins.ts";
+import * as conf from "../../src/core/conf/index.ts";
+import { loadHostApi, loadPluginDir, makeHostApi, pluginDirs } from "../../src/core/plugins.ts";
 import { Registry } from "../../src/core/registry.ts";
 import { builtinPlugins } from "../../src/plugins/builtin.ts";
 
@@ -52,7 +53,7 @@ const emulatorDriver = (host: HostApi): DriverPlugin => ({
 describe("registry", () => {
   test("built-in list routes test:/// without loading other drivers, and loads lazily", async () => {
     let loads = 0;
-    const reg = new Registry(makeHostApi());
+    const reg = new Registry(makeHostApi(conf));
     reg.addBuiltin({ schemes: ["test"], load: async () => (loads++, import("../../src/plugins/test/index.ts")) });
     reg.addBuiltin({ schemes: ["never"], load: async () => { throw new Error("must not load"); } });
     expect(reg.schemes()).toEqual(["test", "never"]);
@@ -65,27 +66,27 @@ describe("registry", () => {
   });
 
   test("every built-in entry loads and serves the schemes it claims", async () => {
-    const reg = new Registry(makeHostApi());
+    const reg = new Registry(makeHostApi(conf));
     for (const b of builtinPlugins) reg.addBuiltin(b);
     for (const b of builtinPlugins) for (const s of b.schemes) expect((await reg.byScheme(s))!.schemes).toContain(s);
   });
 
   test("a registered plugin overrides a built-in of the same scheme", async () => {
-    const reg = new Registry(makeHostApi());
+    const reg = new Registry(makeHostApi(conf));
     reg.addBuiltin({ schemes: ["test"], load: () => import("../../src/plugins/test/index.ts") });
     reg.register({ name: "mine", schemes: ["test"], domainTypes: [], open: async () => ({}) as Connection });
     expect((await reg.byScheme("test"))!.name).toBe("mine");
   });
 
   test("malformed plugins are refused with the reason", async () => {
-    const reg = new Registry(makeHostApi());
+    const reg = new Registry(makeHostApi(conf));
     const e = await rejection(reg.registerFactory(() => ({ name: "x" }) as unknown as DriverPlugin, "x.ts"));
     expect(e.message).toBe("internal error: plugin x.ts did not return a driver (name, schemes, open)");
   });
 });
 
 describe("per-driver validation", () => {
-  const reg = new Registry(makeHostApi());
+  const reg = new Registry(makeHostApi(conf));
   beforeAll(async () => {
     await reg.registerFactory(noEmulatorDriver, "noemu");
     await reg.registerFactory(emulatorDriver, "emu");
@@ -127,12 +128,16 @@ describe("external plugins", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("every plugin file in a directory loads, with the host API", async () => {
-    const reg = new Registry(makeHostApi());
+    const reg = new Registry(makeHostApi(conf));
     const loaded = await loadPluginDir(reg, join(root, "examples", "plugins"));
     expect(loaded.map((p) => p.name)).toEqual(["demo"]);
     const more = await loadPluginDir(reg, dir);
     expect(more.map((p) => p.name)).toEqual(["named"]);
     expect(reg.schemes().sort()).toEqual(["demo", "named"]);
+  });
+
+  test("loadHostApi hands plugins the domain-XML module", async () => {
+    expect((await loadHostApi()).conf.parseDomainXml).toBe(conf.parseDomainXml);
   });
 
   test("BUNVIRT_PLUGIN_DIR adds directories after --plugin-dir ones", () => {
@@ -158,7 +163,7 @@ describe("external plugins", () => {
   test("a broken plugin file is reported with its path", async () => {
     const bad = mkdtempSync(join(tmpdir(), "bunvirt-bad-"));
     writeFileSync(join(bad, "x.mjs"), "export default 42;\n");
-    const e = await rejection(loadPluginDir(new Registry(makeHostApi()), bad));
+    const e = await rejection(loadPluginDir(new Registry(makeHostApi(conf)), bad));
     expect(e.message).toBe(`internal error: plugin ${join(bad, "x.mjs")} exports no factory (default or 'plugin')`);
     rmSync(bad, { recursive: true });
   });

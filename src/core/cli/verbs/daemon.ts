@@ -1,4 +1,3 @@
-import { runDaemon } from "../../daemon/index.ts";
 import { defineVerb } from "../verb.ts";
 import { CliError } from "../verb.ts";
 
@@ -20,6 +19,8 @@ export default defineVerb({
       group = Number(o.group);
       if (!Number.isInteger(group) || group < 0) throw new CliError([`invalid group id '${o.group}'`]);
     }
+    // loaded here, not at start-up: every other verb would otherwise pay for the daemon and FFI
+    const { runDaemon } = await import("../../daemon/index.ts");
     await runDaemon({ root: typeof o.root === "string" ? o.root : undefined, group });
     // serve until SIGTERM/SIGINT (runDaemon exits the process then)
     await new Promise(() => {});
