@@ -34,7 +34,7 @@ export function applyLxcDefaults(def: DomainDef, opts: LxcDefaultsOptions = {}):
   for (const d of def.devices) {
     if (d.kind !== "console") continue;
     d.target ??= { attrs: {} };
-    d.target.attrs.type = "lxc";
+    d.target.attrs.type ??= "lxc";
     d.target.attrs.port = String(port++);
   }
   for (const d of def.devices) {
@@ -42,7 +42,12 @@ export function applyLxcDefaults(def: DomainDef, opts: LxcDefaultsOptions = {}):
     // The LXC driver has no user aliases (no VIR_DOMAIN_DEF_FEATURE_USER_ALIAS): none survive define.
     if ("alias" in d) delete d.alias;
   }
-  // With no security driver (libvirt's "none" manager) a type='none' label gets model='none'.
-  for (const s of def.seclabels) if (s.type === "none" && s.model === undefined) s.model = "none";
+  // With no security driver (libvirt's "none" manager) a label without a model becomes
+  // type='none' model='none', whatever type it asked for.
+  for (const s of def.seclabels) {
+    if (s.model !== undefined) continue;
+    s.type = "none";
+    s.model = "none";
+  }
   return def;
 }
