@@ -4,6 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, hasVirsh, startDaemon, tempRoot, virsh, type DaemonProc } from "./helpers.ts";
 
+const hasPythonLibvirt = Bun.spawnSync(["/usr/bin/python3", "-c", "import libvirt"]).exitCode === 0;
+
 const DEMO = `<domain type='test'>
   <name>demo</name>
   <uuid>11111111-2222-3333-4444-555555555555</uuid>
@@ -105,6 +107,19 @@ describe.skipIf(!hasVirsh)("virsh against bunvirt daemon (test:///default)", () 
         "event loop timed out\nevents received: 4\n\n",
     );
     writeFileSync(xmlFile, DEMO);
+  });
+
+  test.skipIf(!hasPythonLibvirt)("python-libvirt works unmodified", async () => {
+    const p = Bun.spawn(["/usr/bin/python3", join(import.meta.dir, "fixtures/python-libvirt.py"), d.rw, xmlFile], { stdout: "pipe", stderr: "pipe" });
+    const out = await new Response(p.stdout).text();
+    expect(await p.exited).toBe(0);
+    const lines = out.split("\n");
+    expect(lines[0]).toBe(`TEST 2 9000000 test+unix:///default?socket=${d.rw}`);
+    expect(lines[1]).toBe("['test']");
+    expect(lines[2]).toMatch(/^\[1, 8388608, 2097152, 2, \d+\] \[1, \d+\] 1 1 0 6695eb01-f6a4-8304-79aa-97f2502e193f 1$/);
+    expect(lines[3]).toBe("[1, 1]");
+    expect(lines[4]).toMatch(/^42 (12|20) Domain not found: no domain with matching name .nosuch.$/); // VIR_FROM_TEST or VIR_FROM_DOMAIN: the driver decides
+    expect(lines[5]).toBe("29 operation forbidden: read only access prevents virDomainDestroy");
   });
 
   test("errors carry libvirt's code and message", async () => {
