@@ -386,7 +386,9 @@ export class StatefulConnection<R> implements Connection {
   }
 
   protected async parse(xml: string, flags: number): Promise<DomainDef> {
-    const def = parseDomainXml(xml, { validate: !!(flags & DefineFlags.VALIDATE) });
+    // inactive: a new definition ignores runtime state in the input (aliases, pty paths,
+    // generated vnet/macvtap names), as libvirt's define/create do.
+    const def = parseDomainXml(xml, { validate: !!(flags & DefineFlags.VALIDATE), inactive: true });
     await this.hooks.prepare(def, flags);
     return def;
   }
