@@ -163,6 +163,8 @@ export function buildLaunchProgram(spec: ContainerSpec, fds: LaunchFds, paths: L
 }
 
 function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, userns: boolean): void {
+  // Device nodes get exactly the modes we ask for; init starts with the usual 022 again.
+  p.umask(0);
   // Nothing we mount may propagate back to the host.
   p.mount(null, "/", null, MS.REC | MS.PRIVATE, null, "make / private");
   const R = spec.rootfs ?? paths.stage;
@@ -228,6 +230,7 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
   p.pivotRoot(".", ".");
   p.umount(".", MNT_DETACH);
   p.chdir("/");
+  p.umask(0o022);
   if (spec.rootReadonly) p.mount(null, "/", null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.REC, null, "remount / read-only");
 }
 
