@@ -29,7 +29,7 @@ function adoptGenerated(def: DomainDef, expected: string): void {
 }
 
 describe("LXC defaults vs libvirt 9.0 dumpxml --inactive", () => {
-  test("expected files present", () => expect(expectedFiles.length).toBe(21));
+  test("expected files present", () => expect(expectedFiles.length).toBe(22));
   for (const f of expectedFiles) {
     test(f, () => {
       const expected = readFileSync(join(HERE, f), "utf8");

@@ -135,7 +135,9 @@ function convert(n: TNode): XmlEl {
     else if (c.tagName[0] !== "!" && c.tagName[0] !== "?") children.push(convert(c));
   }
   const out: XmlEl = { name: n.tagName, attrs, children };
-  if (!children.length && text !== "") out.text = decode(text);
+  // Text is kept exactly (libvirt keeps spaces in <initarg> etc.); whitespace spanning lines is
+  // indentation, not content.
+  if (!children.length && text !== "" && !(/^\s*$/.test(text) && text.includes("\n"))) out.text = decode(text);
   return out;
 }
 
@@ -144,7 +146,7 @@ export function parseXmlDocument(s: string): XmlEl {
   checkWellFormed(s);
   // selfClosingTags: []: txml treats HTML void names (input, link ...) as empty by default.
   // CDATA: txml returns its content as text already; comments are dropped (keepComments false).
-  const nodes = txmlParse(s, { keepWhitespace: false, selfClosingTags: [] });
+  const nodes = txmlParse(s, { keepWhitespace: true, selfClosingTags: [] });
   const root = nodes.find((n): n is TNode => typeof n !== "string" && n.tagName[0] !== "?" && n.tagName[0] !== "!");
   if (!root) throw errors.xml("malformed XML: no root element");
   return convert(root);
