@@ -67,6 +67,14 @@ export function openTap(opts: TapOptions): Tap {
       throw netdevError(`existing tap '${name}' is ${link.tun.multiQueue ? "" : "not "}multi-queue; requested ${queues} queue(s)`);
   }
 
+  let bridgeMtu: number | undefined;
+  if (managed && opts.bridge) {
+    // Check before creating anything, so a typo in the bridge name leaves no trace.
+    const br = r.getLink(opts.bridge);
+    if (!br || br.kind !== "bridge") throw netdevError(`bridge '${opts.bridge}' does not exist`);
+    bridgeMtu = br.mtu;
+  }
+
   const fds: number[] = [];
   let closed = false;
   const closeFds = () => {
@@ -82,12 +90,7 @@ export function openTap(opts: TapOptions): Tap {
     const ifindex = r.requireLink(name).index;
     if (managed) {
       r.setMac(ifindex, hostSideMac(guestMac));
-      let mtu = opts.mtu;
-      if (opts.bridge) {
-        const br = r.getLink(opts.bridge);
-        if (!br || br.kind !== "bridge") throw netdevError(`bridge '${opts.bridge}' does not exist`);
-        mtu ??= br.mtu;
-      }
+      const mtu = opts.mtu ?? bridgeMtu;
       if (mtu) r.setMtu(ifindex, mtu);
       if (opts.bridge) r.setMaster(ifindex, opts.bridge);
       r.setUp(ifindex);
