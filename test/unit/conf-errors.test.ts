@@ -48,6 +48,7 @@ const INPUTS: Record<string, [string, boolean?]> = {
   "lxc ns": [dom("<lxc:namespace><lxc:sharenet type='bogus' value='x'/></lxc:namespace>", "type='lxc' xmlns:lxc='http://libvirt.org/schemas/domain/lxc/1.0'")],
   "validate elem": [dom("<bogus/>"), true],
   "validate attr": [dom("<devices><interface type='ethernet' adress='x'/></devices>"), true],
+  "validate value": [dom("<devices><interface type='user' trustGuestRxFilters='maybe'/></devices>"), true],
   "validate nested": [dom("<devices><console type='pty'><target type='lxc' port='0' speed='9600'/></console></devices>"), true],
 };
 
@@ -93,6 +94,7 @@ const EXPECTED: [string, number, string][] = [
   ["lxc ns", ErrorCode.INTERNAL_ERROR, "internal error: /domain/lxc:namespace/lxc:sharenet/@type: Unknown LXC namespace source 'bogus'"],
   ["validate elem", ErrorCode.XML_INVALID_SCHEMA, "XML document failed to validate against schema: /domain/bogus: element 'bogus' is not allowed in 'domain'"],
   ["validate attr", ErrorCode.XML_INVALID_SCHEMA, "XML document failed to validate against schema: /domain/devices/interface/@adress: attribute 'adress' is not allowed on element 'interface'"],
+  ["validate value", ErrorCode.XML_INVALID_SCHEMA, "XML document failed to validate against schema: /domain/devices/interface/@trustGuestRxFilters: value 'maybe' is not one of 'no', 'yes'"],
   ["validate nested", ErrorCode.XML_INVALID_SCHEMA, "XML document failed to validate against schema: /domain/devices/console/target/@speed: attribute 'speed' is not allowed on element 'target'"],
 ];
 

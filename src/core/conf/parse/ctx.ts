@@ -3,7 +3,7 @@
 // the parser consumed (the rest are kept raw).
 import type { XmlEl } from "../xml.ts";
 import { errors } from "../../errors.ts";
-import { attrAllowed, childPatterns, ROOT } from "../schema/names.ts";
+import { attrAllowed, attrValues, childPatterns, ROOT } from "../schema/names.ts";
 
 export interface CtxOptions {
   validate: boolean;
@@ -183,6 +183,10 @@ export class Ctx {
     for (const a of Object.keys(this.el.attrs)) {
       if (a === "xmlns" || a.startsWith("xmlns:")) continue;
       if (!attrAllowed(this.schema, a)) throw errors.schema(`${this.path}/@${a}: attribute '${a}' is not allowed on element '${this.el.name}'`);
+      const allowed = attrValues(this.schema, a);
+      if (allowed && !allowed.includes(this.el.attrs[a]!)) {
+        throw errors.schema(`${this.path}/@${a}: value '${this.el.attrs[a]}' is not one of ${allowed.map((v) => `'${v}'`).join(", ")}`);
+      }
     }
     for (const k of this.children()) {
       if (!k.known) throw errors.schema(`${k.path}: element '${k.el.name}' is not allowed in '${this.el.name}'`);

@@ -29,7 +29,41 @@ export interface SchemaNode {
   name: string; // "*" = any name
   ns: string;
   attrs: string[]; // "*" = any attribute
+  /** Attributes whose schema is a fixed list of values (absent: any text/data). */
+  values?: Record<string, string[]>;
   children: number[];
+}
+
+/** The fixed values an attribute's content allows, or null if it allows free text/data. */
+function valuesOf(content: XmlEl[], seen = new Set<string>()): string[] | null {
+  const out: string[] = [];
+  for (const c of content) {
+    switch (c.name) {
+      case "value":
+        out.push(c.text ?? "");
+        break;
+      case "choice":
+      case "group":
+      case "optional": {
+        const v = valuesOf(c.children, seen);
+        if (v === null) return null;
+        out.push(...v);
+        break;
+      }
+      case "ref": {
+        const name = c.attrs.name!;
+        if (seen.has(name)) break;
+        seen.add(name);
+        const v = valuesOf(defines.get(name) ?? [], seen);
+        if (v === null) return null;
+        out.push(...v);
+        break;
+      }
+      default:
+        return null; // data, text, anything else: not a closed list
+    }
+  }
+  return out.length ? out : null;
 }
 const nodes: SchemaNode[] = [];
 const ids = new Map<XmlEl, number>();
@@ -43,13 +77,20 @@ function nodeFor(e: XmlEl, ns: string): number {
   const node: SchemaNode = { name: e.attrs.name ?? "*", ns: myNs, attrs: [], children: [] };
   nodes.push(node);
   const attrs = new Set<string>();
+  const values = new Map<string, Set<string> | null>(); // null: any value somewhere
   const kids = new Set<number>();
   const seenRefs = new Set<string>();
   const content = (c: XmlEl, ns: string) => {
     switch (c.name) {
-      case "attribute":
-        attrs.add(c.attrs.name ?? "*");
+      case "attribute": {
+        const name = c.attrs.name ?? "*";
+        attrs.add(name);
+        const v = c.children.length ? valuesOf(c.children) : null;
+        const prev = values.get(name);
+        if (v === null || prev === null) values.set(name, null);
+        else values.set(name, new Set([...(prev ?? []), ...v]));
         return;
+      }
       case "element":
         kids.add(nodeFor(c, ns));
         return;
@@ -77,6 +118,9 @@ function nodeFor(e: XmlEl, ns: string): number {
   };
   for (const c of e.children) content(c, myNs);
   node.attrs = [...attrs].sort();
+  for (const [name, v] of values) {
+    if (v) (node.values ??= {})[name] = [...v].sort();
+  }
   node.children = [...kids];
   return id;
 }

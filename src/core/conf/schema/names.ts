@@ -7,6 +7,7 @@ interface Node {
   name: string;
   ns: string;
   attrs: string[];
+  values?: Record<string, string[]>;
   children: number[];
 }
 const NODES = (table as { nodes: Node[] }).nodes;
@@ -55,4 +56,20 @@ export function childPatterns(parents: readonly number[], local: string, ns: str
 
 export function attrAllowed(patterns: readonly number[], attr: string): boolean {
   return patterns.some((p) => ATTRS[p]!.has(attr) || ATTRS[p]!.has("*"));
+}
+
+/**
+ * The values the schema allows for `attr`, when every pattern allowing it has a closed list
+ * (libvirt's enums, yes/no ...); undefined when some pattern accepts free text.
+ */
+export function attrValues(patterns: readonly number[], attr: string): string[] | undefined {
+  const out: string[] = [];
+  for (const p of patterns) {
+    if (ATTRS[p]!.has("*")) return undefined;
+    if (!ATTRS[p]!.has(attr)) continue;
+    const v = NODES[p]!.values?.[attr];
+    if (!v) return undefined;
+    out.push(...v);
+  }
+  return out;
 }
