@@ -4,6 +4,7 @@
 //                    every failure throws SysError { call, errno, errnoName, detail }.
 //   errno.ts         errno names.
 //   fdpass.ts        sendFds / recvFds / recvFdsAsync / waitReadable (SCM_RIGHTS, MSG_CTRUNC).
+//   process.ts       spawnRaw (posix_spawnp), waitExit(pidfd) async + reap, runRaw.
 //   tun.ts           /dev/net/tun: tunAttach, TUNSETIFF/TUNGETIFF/TUNSETPERSIST/…, struct ifreq.
 //   netlink/         NlMsg encoding, NetlinkSocket (+ NetlinkError, withNetns), Rtnl (links,
 //                    addresses, routes), MAC/IP text <-> bytes.
@@ -12,6 +13,7 @@
 export * from "./libc.ts";
 export * from "./fdpass.ts";
 export * from "./tun.ts";
+export * from "./process.ts";
 export * from "./netlink/message.ts";
 export * from "./netlink/socket.ts";
 export * from "./netlink/rtnl.ts";
