@@ -56,19 +56,29 @@ describe("LXC defaults vs libvirt 9.0 dumpxml --inactive", () => {
       expect(`error: ${(err as VirError).message}`).toBe(want);
     }
   });
-  test("live XML: id on <domain>, pty path on the console", () => {
-    const def = applyLxcDefaults(parseDomainXml(inputFor("lxc-systemd.xml")));
-    const con = def.devices.find((d) => d.kind === "console")!;
-    if (con.kind === "console") {
-      con.tty = "/dev/pts/7";
-      con.sources = [{ path: "/dev/pts/7" }];
-      con.alias = "console0";
-    }
-    const live = formatDomainXml(def, { id: 4 });
-    expect(live.split("\n")[0]).toBe("<domain type='lxc' id='4'>");
-    expect(live).toContain("    <console type='pty' tty='/dev/pts/7'>\n      <source path='/dev/pts/7'/>\n      <target type='lxc' port='0'/>\n      <alias name='console0'/>\n    </console>\n");
-    const inactive = formatDomainXml(def, { id: 4, inactive: true });
+  test("live XML as libvirt 9.0 prints a running container (live/running.xml)", () => {
+    const expected = readFileSync(join(HERE, "live", "running.xml"), "utf8");
+    const def = applyLxcDefaults(parseDomainXml(readFileSync(join(HERE, "live", "input.xml"), "utf8"), { inactive: true }));
+    // What the LXC driver adds at start (its job; reproduced here to pin the format).
+    def.resource = { partition: "/machine" };
+    def.devices.splice(1, 0, { kind: "filesystem", type: "mount", source: { dir: "/" }, target: "/" });
+    const con = def.devices.find((d) => d.kind === "console");
+    if (con?.kind !== "console") throw new Error("no console");
+    con.tty = "/dev/pts/0";
+    con.sources = [{ path: "/dev/pts/0" }];
+    con.alias = "console0";
+    expect(formatDomainXml(def, { id: 2440 }) + "\n").toBe(expected);
+    // The same definition, inactive: no id, tty, source or alias.
+    const inactive = formatDomainXml(def, { id: 2440, inactive: true });
     expect(inactive.split("\n")[0]).toBe("<domain type='lxc'>");
     expect(inactive).toContain("    <console type='pty'>\n      <target type='lxc' port='0'/>\n    </console>\n");
+    // Reloading live XML (daemon restart) keeps the runtime state; define would drop it. Like
+    // libvirt's parser, ours gives the reloaded filesystem accessmode='passthrough'.
+    const reloaded = parseDomainXml(expected);
+    expect(formatDomainXml(reloaded, { id: 2440 }) + "\n").toBe(expected.replace("<filesystem type='mount'>", "<filesystem type='mount' accessmode='passthrough'>"));
+    const redefined = parseDomainXml(expected, { inactive: true });
+    const c2 = redefined.devices.find((d) => d.kind === "console");
+    expect(c2?.kind === "console" && [c2.tty, c2.sources.length, c2.alias]).toEqual([undefined, 0, undefined]);
   });
+
 });
