@@ -138,6 +138,26 @@ describe.skipIf(lxcSkip)("virsh → daemon → LXC", () => {
     expect((await virsh(uri(), ["destroy", "rpc-c5"])).code).toBe(0);
   }, 30_000);
 
+  test("bunvirt's own CLI: lxc:///system goes through the running daemon (client, enter-namespace via passed fds)", async () => {
+    const file = join(root, "c6.xml");
+    writeFileSync(file, lxcXml("rpc-c6", "sleep 300"));
+    const cli = async (...a: string[]) => {
+      const p = Bun.spawn([process.execPath, join(import.meta.dir, "../../src/main.ts"), "-c", "lxc:///system", ...a], {
+        stdout: "pipe", stderr: "pipe", env: { ...process.env, BUNVIRT_DAEMON_SOCKET: d.rw },
+      });
+      return { stdout: await new Response(p.stdout).text(), stderr: await new Response(p.stderr).text(), code: await p.exited };
+    };
+    expect((await cli("define", file)).code).toBe(0);
+    expect((await cli("start", "rpc-c6")).stdout).toBe("Domain 'rpc-c6' started\n\n");
+    // the daemon, not an in-process driver, holds it: virsh on the socket sees it running
+    expect((await virsh(uri(), ["domstate", "rpc-c6"])).stdout).toBe("running\n\n");
+    const r = await cli("lxc-enter-namespace", "rpc-c6", "--noseclabel", "/bin/sh", "-c", "hostname; echo $$");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^rpc-c6\n\d+\n/);
+    expect((await cli("destroy", "rpc-c6")).code).toBe(0);
+    expect((await cli("undefine", "rpc-c6")).code).toBe(0);
+  });
+
   test("the read-only socket lists but cannot start", async () => {
     const file = join(root, "c3.xml");
     writeFileSync(file, lxcXml("rpc-c3", "sleep 300"));

@@ -315,6 +315,10 @@ export class RemoteConnection implements Connection {
   async lxcOpenNamespace(dom: DomainRef) {
     return (await this.rpc.callFds(lxcProcs.get(LxcProc.DOMAIN_OPEN_NAMESPACE)!, { dom, flags: 0 })).fds;
   }
+  async lxcEnterNamespace(dom: DomainRef, argv: string[]): Promise<number> {
+    const { enterNamespaceFds } = await import("./enter.ts");
+    return enterNamespaceFds(await this.lxcOpenNamespace(dom), argv);
+  }
   async waitForStop(dom: DomainRef): Promise<{ exitStatus?: number }> {
     return new Promise((resolve, reject) => {
       const off = this.onLifecycle((ev) => {

@@ -1,0 +1,63 @@
+// lxc-enter-namespace for a remote connection, done the way virsh does it: the daemon hands
+// over the init's namespace fds (LXC OPEN_NAMESPACE); this process forks a child that setns()es
+// into them and execs the command. setns into mnt/user needs a single-threaded process, so the
+// child is an executor program (src/ffi/exec), never JavaScript.
+
+import { readlinkSync } from "node:fs";
+import { ErrorDomain, errors } from "../errors.ts";
+import { Program, closeFd, decodeWaitStatus, killPid, spawnProgram, waitPid } from "../../ffi/exec/index.ts";
+
+// CLONE_NEW* per namespace kind; entered user first (it grants the rights for the rest), mnt last.
+const NS_FLAG: Record<string, number> = { user: 0x10000000, cgroup: 0x02000000, ipc: 0x08000000, uts: 0x04000000, net: 0x40000000, pid: 0x20000000, mnt: 0x00020000 };
+const ORDER = ["user", "cgroup", "ipc", "uts", "net", "pid", "mnt"];
+
+const link = (p: string) => {
+  try {
+    return readlinkSync(p); // "mnt:[4026531840]"
+  } catch {
+    return "";
+  }
+};
+
+/** Run argv inside the namespaces behind `nsFds` (closed here); resolves with the shell-style status. */
+export async function enterNamespaceFds(nsFds: number[], argv: string[]): Promise<number> {
+  try {
+    const fds = nsFds
+      .map((fd) => ({ fd, id: link(`/proc/self/fd/${fd}`) }))
+      .map((x) => ({ ...x, kind: x.id.split(":")[0]! }))
+      // setns into a namespace we are already in is pointless, and fails for user namespaces
+      .filter((x) => x.kind in NS_FLAG && x.id !== link(`/proc/self/ns/${x.kind}`))
+      .sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+    const p = new Program();
+    for (const x of fds) p.setns(x.fd, NS_FLAG[x.kind]!, `setns ${x.kind}`);
+    // a pid namespace applies to children: fork once more and relay the status
+    const c = p.clone(0, "fork into the pid namespace");
+    p.waitChild();
+    p.child(c);
+    p.chdir("/");
+    p.closeRange(3);
+    const envp = ["PATH=/bin:/usr/bin:/sbin:/usr/sbin", `TERM=${process.env.TERM ?? "linux"}`, "container=lxc-libvirt"];
+    const cmd = argv[0]!;
+    if (cmd.includes("/")) p.execve(cmd, argv, envp);
+    else {
+      const dirs = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+      dirs.forEach((d, i) => p.execve(`${d}/${cmd}`, argv, envp, i < dirs.length - 1));
+    }
+    const sp = spawnProgram(p);
+    let status: number | undefined;
+    try {
+      for (let r = await sp.nextAsync(24 * 3600_000); r; r = await sp.nextAsync(24 * 3600_000)) {
+        if (r.type === "status") status = r.value;
+      }
+    } catch (e) {
+      killPid(sp.pid, 9);
+      waitPid(sp.pid);
+      throw e;
+    }
+    waitPid(sp.pid);
+    if (status === undefined) throw errors.operationFailed("lxc-enter-namespace: the command's status was not reported", ErrorDomain.LXC);
+    return decodeWaitStatus(status).shellStatus;
+  } finally {
+    for (const fd of nsFds) closeFd(fd);
+  }
+}
