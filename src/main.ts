@@ -3,27 +3,16 @@
 import { setBuiltins, setRemoteHook } from "./core/api.ts";
 import { remoteHook } from "./core/rpc/client.ts";
 import { runCli } from "./core/cli/index.ts";
+import { writeAll } from "./core/cli/write.ts";
 import { builtinPlugins } from "./plugins/builtin.ts";
 
 setBuiltins(builtinPlugins);
 // Remote transports (lxc+unix://, a local daemon's socket) go through the RPC client.
 setRemoteHook(remoteHook);
 
-/** A reader that went away (`| head`) ends our output, not the program with a stack trace. */
-const writer = (stream: NodeJS.WriteStream) => {
-  let closed = false;
-  stream.on("error", () => void (closed = true));
-  return (s: string) => {
-    if (closed) return;
-    try {
-      stream.write(s);
-    } catch (e) {
-      if ((e as { code?: string }).code !== "EPIPE") throw e;
-      closed = true;
-    }
-  };
-};
-const out = writer(process.stdout);
-const err = writer(process.stderr);
-// set process.exitCode rather than exit(): stdout may still hold queued writes to a pipe
-process.exitCode = await runCli(process.argv.slice(2), { out, err });
+const out = (s: string) => writeAll(1, s);
+const err = (s: string) => writeAll(2, s);
+const code = await runCli(process.argv.slice(2), { out, err });
+// Exit as soon as the command is done, as virsh does: a driver's timers or sockets must not keep
+// the CLI alive.
+process.exit(code);

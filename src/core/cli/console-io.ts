@@ -5,6 +5,7 @@ import { writeSync } from "node:fs";
 import type { FullConnection } from "../api.ts";
 import type { DomainRef } from "../driver.ts";
 import { CliError, type VerbContext } from "./verb.ts";
+import { writeAll } from "./write.ts";
 
 const ESCAPE = 0x1d; // ^]
 
@@ -52,7 +53,7 @@ export async function attachConsole(ctx: VerbContext, conn: FullConnection, dom:
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          process.stdout.write(value);
+          writeAll(1, value);
         }
       } catch {}
       finish();

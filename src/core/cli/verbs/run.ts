@@ -20,12 +20,26 @@ export default defineVerb({
     if (!supports(c, "waitForStop")) throw errors.noSupport(API_NAMES.waitForStop);
     const dom = await orFail(`Failed to create domain from ${file}`, c.createXML(xml, 0, fds));
     const stopped = c.waitForStop(dom);
+    // SIGINT/SIGTERM/SIGHUP to `run` stop the domain (as crun run forwards them to init), so an
+    // interrupted run leaves nothing behind; the exit status is then 128+signal, as a shell's.
+    let signalled: number | undefined;
+    const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+    const onSignal = (name: keyof typeof SIGNALS) => {
+      signalled ??= SIGNALS[name];
+      void c.destroy(dom).catch(() => {});
+    };
+    for (const n of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.on(n, onSignal);
     // a driver without consoles still runs the domain to completion
     const detach = attachConsole(ctx, c, dom, undefined, { banner: false, until: stopped.then(() => {}), requireTty: false }).catch((e) => {
       if (!(e instanceof VirError && e.code === ErrorCode.NO_SUPPORT)) throw e;
     });
-    const st = await stopped;
-    await detach;
-    ctx.exitCode = st.exitStatus ?? 0;
+    let st: { exitStatus?: number };
+    try {
+      st = await stopped;
+      await detach;
+    } finally {
+      for (const n of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.off(n, onSignal);
+    }
+    ctx.exitCode = signalled !== undefined ? 128 + signalled : (st.exitStatus ?? 0);
   },
 });
