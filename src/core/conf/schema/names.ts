@@ -62,7 +62,11 @@ export function attrAllowed(patterns: readonly number[], attr: string): boolean 
  * The values the schema allows for `attr`, when every pattern allowing it has a closed list
  * (libvirt's enums, yes/no ...); undefined when some pattern accepts free text.
  */
-export function attrValues(patterns: readonly number[], attr: string): string[] | undefined {
+export function attrValues(patterns: readonly number[], attr: string): readonly string[] | undefined {
+  if (patterns.length === 1) {
+    const p = patterns[0]!;
+    return ATTRS[p]!.has("*") ? undefined : NODES[p]!.values?.[attr];
+  }
   const out: string[] = [];
   for (const p of patterns) {
     if (ATTRS[p]!.has("*")) return undefined;
