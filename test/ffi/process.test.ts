@@ -21,7 +21,7 @@ test("exit status and signal death, reaped", async () => {
 test("environment is passed explicitly", async () => {
   const [r, w] = L.pipe2(0); // the child must inherit w: no CLOEXEC
   try {
-    const res = await runRaw(["sh", "-c", `printf %s "$BUNVIRT_X" >&${w}`], { env: { BUNVIRT_X: "yes", PATH: process.env.PATH } });
+    const res = await runRaw(["sh", "-c", `printf %s "$BUNVIRT_X" > /proc/self/fd/${w}`], { env: { BUNVIRT_X: "yes", PATH: process.env.PATH } });
     expect(res.status).toBe(0);
     const b = new Uint8Array(8);
     expect(Buffer.from(b.subarray(0, L.read(r, b))).toString()).toBe("yes");
