@@ -158,6 +158,39 @@ describe.skipIf(lxcSkip)("virsh → daemon → LXC", () => {
     expect((await cli("undefine", "rpc-c6")).code).toBe(0);
   });
 
+  test("100 concurrent virsh clients list and dump XML while containers start and stop", async () => {
+    for (const n of ["rpc-s1", "rpc-s2"]) {
+      writeFileSync(join(root, `${n}.xml`), lxcXml(n, "sleep 300"));
+      expect((await virsh(uri(), ["define", join(root, `${n}.xml`)])).code).toBe(0);
+    }
+    expect((await virsh(uri(), ["start", "rpc-s1"])).code).toBe(0);
+    let churn = true;
+    const cycles: string[] = [];
+    const churner = (async () => {
+      while (churn) {
+        const a = await virsh(uri(), ["start", "rpc-s2"]);
+        const b = await virsh(uri(), ["destroy", "rpc-s2"]);
+        cycles.push(a.stderr + b.stderr);
+      }
+    })();
+    const runs = await Promise.all(Array.from({ length: 100 }, () => virsh(uri(), ["list --all; dumpxml rpc-s1"])));
+    churn = false;
+    await churner;
+    expect(runs.filter((r) => r.code !== 0).map((r) => r.stderr)).toEqual([]);
+    for (const r of runs) {
+      expect(r.stdout).toMatch(/ +\d+ +rpc-s1 +running\n/);
+      expect(r.stdout).toMatch(/ (-|\d+) +rpc-s2 +(running|shut off)\n/);
+      expect(r.stdout).toContain("<name>rpc-s1</name>");
+    }
+    expect(cycles.length).toBeGreaterThan(0);
+    expect(cycles.filter((e) => e !== "")).toEqual([]);
+    expect((await virsh(uri(), ["domstate", "rpc-s2"])).stdout).toBe("shut off\n\n");
+    for (const n of ["rpc-s1", "rpc-s2"]) {
+      await virsh(uri(), ["destroy", n]);
+      expect((await virsh(uri(), ["undefine", n])).code).toBe(0);
+    }
+  }, 120_000);
+
   test("the read-only socket lists but cannot start", async () => {
     const file = join(root, "c3.xml");
     writeFileSync(file, lxcXml("rpc-c3", "sleep 300"));
