@@ -32,7 +32,10 @@ export default defineVerb({
   ],
   json: true,
   async run(ctx, o) {
-    const states = [o["state-running"] && S.RUNNING, o["state-paused"] && S.PAUSED, o["state-shutoff"] && S.SHUTOFF].filter((x): x is number => typeof x === "number");
+    const states: number[] = [];
+    if (o["state-running"]) states.push(S.RUNNING);
+    if (o["state-paused"]) states.push(S.PAUSED);
+    if (o["state-shutoff"]) states.push(S.SHUTOFF);
     const other = !!o["state-other"];
     const byState = states.length > 0 || other;
     // a state filter alone looks at every domain, as virsh's does
