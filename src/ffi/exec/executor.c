@@ -546,3 +546,25 @@ int bv_poll_in(int fd, int timeout_ms) {
   if (r < 0) return -*__errno_location();
   return r > 0 ? 1 : 0;
 }
+
+/* One entry point for the parent-side helpers: bun:ffi builds a trampoline per bound symbol
+ * (about 0.4 ms each at start-up), so the helpers share one. */
+int bv_call(int op, void *p, int a, int b, int c) {
+  switch (op) {
+  case 1: return bv_pipe((int *)p);
+  case 2: return bv_close(a);
+  case 3: return bv_write(a, (const unsigned char *)p, b);
+  case 4: return bv_read(a, (unsigned char *)p, b, c);
+  case 5: return bv_waitpid(a, b);
+  case 6: return bv_kill(a, b);
+  case 7: return bv_memfd((const unsigned char *)p, a);
+  case 8: return bv_openpty((char *)p, a);
+  case 9: return bv_unix_listen((const char *)p);
+  case 10: return bv_unix_connect((const char *)p);
+  case 11: return bv_pidfd_open(a);
+  case 12: return bv_open((const char *)p, a);
+  case 13: return bv_pending(a);
+  case 14: return bv_poll_in(a, b);
+  }
+  return -38; /* ENOSYS */
+}

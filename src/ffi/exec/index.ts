@@ -18,37 +18,73 @@ import { VirError, ErrorCode, ErrorDomain } from "../../core/errors.ts";
 
 const symbols = {
   bv_spawn: { args: ["ptr", "i32", "i32"], returns: "i32" },
-  bv_pipe: { args: ["ptr"], returns: "i32" },
-  bv_close: { args: ["i32"], returns: "i32" },
-  bv_write: { args: ["i32", "ptr", "i32"], returns: "i32" },
-  bv_read: { args: ["i32", "ptr", "i32", "i32"], returns: "i32" },
-  bv_waitpid: { args: ["i32", "i32"], returns: "i32" },
-  bv_kill: { args: ["i32", "i32"], returns: "i32" },
-  bv_memfd: { args: ["ptr", "i32"], returns: "i32" },
-  bv_openpty: { args: ["ptr", "i32"], returns: "i32" },
-  bv_unix_listen: { args: ["ptr"], returns: "i32" },
-  bv_unix_connect: { args: ["ptr"], returns: "i32" },
-  bv_pidfd_open: { args: ["i32"], returns: "i32" },
-  bv_open: { args: ["ptr", "i32"], returns: "i32" },
-  bv_pending: { args: ["i32"], returns: "i32" },
-  bv_poll_in: { args: ["i32", "i32"], returns: "i32" },
+  bv_call: { args: ["i32", "ptr", "i32", "i32", "i32"], returns: "i32" },
 } as const;
 
-type Native = ReturnType<typeof cc<typeof symbols>>["symbols"];
+// bv_call operation numbers (executor.c)
+const CALL = { pipe: 1, close: 2, write: 3, read: 4, waitpid: 5, kill: 6, memfd: 7, openpty: 8, listen: 9, connect: 10, pidfd: 11, open: 12, pending: 13, pollIn: 14 } as const;
+type Ptr = Parameters<typeof ptr>[0] | null;
+
+type Symbols = ReturnType<typeof cc<typeof symbols>>["symbols"];
+let compiled: Symbols | undefined;
+
+/** The parent-side helpers with typed names over bv_call. */
+export interface Native {
+  bv_spawn(prog: ReturnType<typeof ptr>, len: number, reportW: number): number;
+  bv_pipe(fds: ReturnType<typeof ptr>): number;
+  bv_close(fd: number): number;
+  bv_write(fd: number, buf: ReturnType<typeof ptr>, len: number): number;
+  bv_read(fd: number, buf: ReturnType<typeof ptr>, len: number, timeoutMs: number): number;
+  bv_waitpid(pid: number, nohang: number): number;
+  bv_kill(pid: number, sig: number): number;
+  bv_memfd(buf: ReturnType<typeof ptr>, len: number): number;
+  bv_openpty(name: ReturnType<typeof ptr>, len: number): number;
+  bv_unix_listen(path: ReturnType<typeof ptr>): number;
+  bv_unix_connect(path: ReturnType<typeof ptr>): number;
+  bv_pidfd_open(pid: number): number;
+  bv_open(path: ReturnType<typeof ptr>, flags: number): number;
+  bv_pending(fd: number): number;
+  bv_poll_in(fd: number, timeoutMs: number): number;
+}
 let native: Native | undefined;
 
 /** Compile executor.c once per process (TinyCC: a few ms). */
 export function nativeExec(): Native {
   if (native) return native;
+  const c = compileExecutor();
+  // `| 0` everywhere: bun:ffi reads a double-typed JS number as 0 for an i32 argument
+  const call = (op: number, p: Ptr, a = 0, b = 0, cc = 0) => c.bv_call(op, p as never, a | 0, b | 0, cc | 0);
+  native = {
+    bv_spawn: (prog, len, w) => c.bv_spawn(prog, len | 0, w | 0),
+    bv_pipe: (fds) => call(CALL.pipe, fds),
+    bv_close: (fd) => call(CALL.close, null, fd),
+    bv_write: (fd, buf, len) => call(CALL.write, buf, fd, len),
+    bv_read: (fd, buf, len, t) => call(CALL.read, buf, fd, len, t),
+    bv_waitpid: (pid, nohang) => call(CALL.waitpid, null, pid, nohang),
+    bv_kill: (pid, sig) => call(CALL.kill, null, pid, sig),
+    bv_memfd: (buf, len) => call(CALL.memfd, buf, len),
+    bv_openpty: (name, len) => call(CALL.openpty, name, len),
+    bv_unix_listen: (path) => call(CALL.listen, path),
+    bv_unix_connect: (path) => call(CALL.connect, path),
+    bv_pidfd_open: (pid) => call(CALL.pidfd, null, pid),
+    bv_open: (path, flags) => call(CALL.open, path, flags),
+    bv_pending: (fd) => call(CALL.pending, null, fd),
+    bv_poll_in: (fd, t) => call(CALL.pollIn, null, fd, t),
+  };
+  return native;
+}
+
+function compileExecutor(): Symbols {
+  if (compiled) return compiled;
   const dir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "bunvirt-exec-"));
   const file = join(dir, "executor.c");
   try {
     writeFileSync(file, source, { mode: 0o600 });
-    native = cc({ source: file, symbols }).symbols;
+    compiled = cc({ source: file, symbols }).symbols;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return native;
+  return compiled;
 }
 
 /** A failed native call in the executor's helpers, with errno named. */

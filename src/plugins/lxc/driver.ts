@@ -246,10 +246,25 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
   // extras
 
   async openConsole(dom: DomainRef, devName?: string): Promise<ConsoleStream> {
-    const rec = this.active(dom);
     if (devName && devName !== "console0" && devName !== "serial0") throw errors.invalidArg(`cannot find console device '${devName}'`, D);
+    // A container that already ended without output (e.g. `run` of /bin/true) has a console at
+    // end-of-file, not an error: its supervisor only lingers when output is waiting.
+    const ended = (): ConsoleStream => {
+      const fd = openFd("/dev/null");
+      return { fd, close: () => closeFd(fd) };
+    };
+    let rec: DomainRecord<LxcRuntime>;
+    try {
+      rec = this.active(dom);
+    } catch (e) {
+      if (this.lastExit.has(dom.uuid)) return ended();
+      throw e;
+    }
     const fd = supervisorConsole(rec.runtime!.socket);
-    if (fd === null) throw errors.operationFailed("the container's supervisor is not reachable", D);
+    if (fd === null) {
+      if (readStatusFile(rec.runtime!.status) !== undefined || this.lastExit.has(dom.uuid)) return ended();
+      throw errors.operationFailed("the container's supervisor is not reachable", D);
+    }
     const set = this.consoles.get(rec.def.name) ?? new Set<number>();
     this.consoles.set(rec.def.name, set);
     set.add(fd);

@@ -74,6 +74,12 @@ export function supervisorWait(sock: string, opts: { unref?: boolean } = {}): Pr
 export function supervisorConsole(sock: string): number | null {
   const fd = unixConnect(sock);
   if (fd === null) return null;
-  writeFd(fd, "C");
+  try {
+    writeFd(fd, "C");
+  } catch {
+    // the supervisor was exiting: its backlog accepted us, then closed (EPIPE)
+    closeFd(fd);
+    return null;
+  }
   return fd;
 }

@@ -1,0 +1,70 @@
+// bench: `dist/bunvirt run` of /bin/true in a fresh container vs `crun run` of the same
+// (same busybox rootfs), in one run. crun 1.8 fails on hybrid cgroup hosts, so both run inside a
+// private mount namespace where /sys/fs/cgroup/unified is unmounted — the same way for both.
+//   sudo node_modules/.bin/bun bench/lxc-start.ts [iterations]
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { makeBusyboxRoot, removeDir, tempDir } from "../test/lxc/rootfs.ts";
+
+const REPO = join(import.meta.dir, "..");
+const BIN = join(REPO, "dist/bunvirt");
+const N = Number(process.argv[2] ?? 30);
+
+if (!process.env.BUNVIRT_BENCH_INNER) {
+  if (!existsSync(BIN)) {
+    const { build } = await import("../scripts/build-binary.ts");
+    build();
+  }
+  const r = spawnSync("unshare", ["-m", "--propagation", "private", process.execPath, import.meta.path, String(N)], { stdio: "inherit", env: { ...process.env, BUNVIRT_BENCH_INNER: "1" } });
+  process.exit(r.status ?? 1);
+}
+
+// inside the private mount namespace
+if (existsSync("/sys/fs/cgroup/unified/cgroup.procs")) spawnSync("umount", ["/sys/fs/cgroup/unified"]);
+const dir = tempDir("bunvirt-bench-");
+try {
+  const rootfs = makeBusyboxRoot(dir);
+  const xml = join(dir, "true.xml");
+  writeFileSync(xml, `<domain type='lxc'><name>benchtrue</name><memory>65536</memory><os><type>exe</type><init>/bin/true</init></os>
+  <devices><filesystem type='mount'><source dir='${rootfs}'/><target dir='/'/></filesystem><console type='pty'/></devices></domain>`);
+  const bundle = join(dir, "bundle");
+  mkdirSync(bundle);
+  spawnSync("crun", ["spec"], { cwd: bundle });
+  const spec = JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"));
+  spec.process.args = ["/bin/true"];
+  spec.process.terminal = false;
+  spec.root = { path: rootfs, readonly: false };
+  writeFileSync(join(bundle, "config.json"), JSON.stringify(spec));
+
+  const uri = `lxc:///embed?root=${dir}/state`;
+  const bunvirt = () => spawnSync(BIN, ["-c", uri, "run", xml], { stdio: ["ignore", "ignore", "inherit"] }).status;
+  let k = 0;
+  const crun = () => spawnSync("crun", ["--cgroup-manager=cgroupfs", "run", "--bundle", bundle, `bench${process.pid}-${k++}`], { stdio: ["ignore", "ignore", "inherit"] }).status;
+
+  const time = (f: () => number | null) => {
+    const t0 = performance.now();
+    const st = f();
+    if (st !== 0) throw new Error(`exit status ${st}`);
+    return performance.now() - t0;
+  };
+  // warm-up (page cache, executor compile cache)
+  time(bunvirt);
+  time(crun);
+  const a: number[] = [], b: number[] = [];
+  for (let i = 0; i < N; i++) {
+    a.push(time(bunvirt));
+    b.push(time(crun));
+  }
+  const median = (x: number[]) => {
+    const s = [...x].sort((p, q) => p - q);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  const ma = median(a), mb = median(b);
+  console.log(`lxc start+run /bin/true, ${N} runs each (medians):`);
+  console.log(`  dist/bunvirt run : ${ma.toFixed(1)} ms`);
+  console.log(`  crun run         : ${mb.toFixed(1)} ms`);
+  console.log(`  ratio bunvirt/crun: ${(ma / mb).toFixed(2)}x`);
+} finally {
+  removeDir(dir);
+}
