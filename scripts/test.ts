@@ -71,9 +71,17 @@ for (const g of selected) {
   if (bunTest(g.map((d) => `test/${d}`)) !== 0) failed++;
 }
 
-const after = snapshot();
-const leaks: string[] = [];
-for (const [kind, now] of after) for (const x of now) if (!before.get(kind)!.has(x)) leaks.push(`${kind}: ${x}`);
+const leaked = () => {
+  const out: string[] = [];
+  for (const [kind, now] of snapshot()) for (const x of now) if (!before.get(kind)!.has(x)) out.push(`${kind}: ${x}`);
+  return out;
+};
+let leaks = leaked();
+// teardown may still be finishing (a supervisor reaping its container): look again shortly
+for (let i = 0; leaks.length && i < 10; i++) {
+  Bun.sleepSync(300);
+  leaks = leaked();
+}
 if (leaks.length) {
   console.error(`\nleak check: the suites left ${leaks.length} thing(s) behind:\n  ${leaks.join("\n  ")}`);
   failed++;
