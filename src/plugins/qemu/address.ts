@@ -16,13 +16,14 @@ const PCI_CONTROLLERS: Record<string, (c: El) => boolean> = {
 function wanting(devs: El): El[] {
   const of = (n: string) => devs.kids.filter((k) => k.name === n);
   const out: El[] = [];
-  for (const c of of("controller")) if (PCI_CONTROLLERS[c.attrs.type!]?.(c)) out.push(c);
+  // libvirt's order: filesystems, NICs and sound cards before device controllers (SCSI, USB, …).
   out.push(...of("filesystem"));
   for (const n of of("interface")) {
     const model = n.kids.find((k) => k.name === "model")?.attrs.type;
     if (model !== "usb-net" && model !== "spapr-vlan") out.push(n);
   }
   for (const s of of("sound")) if (PCI_SOUND.has(s.attrs.model ?? "")) out.push(s);
+  for (const c of of("controller")) if (PCI_CONTROLLERS[c.attrs.type!]?.(c)) out.push(c);
   for (const d of of("disk")) if (d.kids.find((k) => k.name === "target")?.attrs.bus === "virtio") out.push(d);
   for (const h of of("hostdev")) if (h.attrs.type === "pci" && h.attrs.mode !== "capabilities") out.push(h);
   for (const b of of("memballoon")) if (b.attrs.model === "virtio") out.push(b);

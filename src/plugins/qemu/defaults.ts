@@ -209,11 +209,40 @@ function chardevDefaults(devs: El): void {
     t.attrs = { type: t.attrs.type ?? "isa-serial", port };
     if (!t.kids.some((k) => k.name === "model")) t.insert(new El("model", { name: "isa-serial" }));
   }
-  // x86 consoles of type serial alias the first serial port (libvirt's console compat).
-  for (const c of devs.kids.filter((k) => k.name === "console")) {
-    const t = c.kids.find((k) => k.name === "target") ?? c.insert(new El("target"));
-    if (!t.attrs.type) t.attrs = { type: "serial", port: t.attrs.port ?? "0" };
+  consoleCompat(devs);
+}
+
+const targetOf = (e: El) => e.kids.find((k) => k.name === "target");
+
+/** libvirt's virDomainDefAddConsoleCompat for x86: console[0] is always a stub mirroring serial[0].
+ * A serial-typed first console with no serial port becomes that serial port; a non-serial first
+ * console (virtio) is shifted to index 1. Virtio consoles' ports are their console index. */
+function consoleCompat(devs: El): void {
+  const consoles = () => devs.kids.filter((k) => k.name === "console");
+  const first = consoles()[0];
+  const ftype = first && targetOf(first)?.attrs.type;
+  if (first && (ftype === undefined || ftype === "serial")) {
+    if (!devs.kids.some((k) => k.name === "serial")) {
+      const kids = first.kids.filter((k) => k.name !== "target" && k.name !== "alias").map((k) => k.clone());
+      const serial = new El("serial", { ...first.attrs }, [...kids, new El("target", { type: "isa-serial", port: targetOf(first)?.attrs.port ?? "0" }, [new El("model", { name: "isa-serial" })])]);
+      serial.parent = devs;
+      devs.kids.splice(devs.kids.indexOf(first), 0, serial);
+    }
+    devs.remove(first);
   }
+  const serial = devs.kids.find((k) => k.name === "serial");
+  if (serial) {
+    const kids = serial.kids.filter((k) => k.name !== "target" && k.name !== "alias").map((k) => k.clone());
+    const stub = new El("console", { ...serial.attrs }, [...kids, new El("target", { type: "serial", port: targetOf(serial)?.attrs.port ?? "0" })]);
+    stub.parent = devs;
+    const at = consoles()[0] ?? devs.kids.find((k) => DEVICE_ORDER.indexOf(k.name) > DEVICE_ORDER.indexOf("console"));
+    if (at) devs.kids.splice(devs.kids.indexOf(at), 0, stub);
+    else devs.kids.push(stub);
+  }
+  consoles().forEach((c, i) => {
+    const t = targetOf(c) ?? c.insert(new El("target"));
+    if (t.attrs.type === "virtio") t.attrs.port = String(i);
+  });
 }
 
 function deviceDefaults(dom: El, devs: El): void {

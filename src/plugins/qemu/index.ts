@@ -11,7 +11,7 @@ import { O_CLOEXEC, O_NOCTTY, O_RDWR, closeQuiet, open } from "../../ffi/libc.ts
 import { deleteIfExists, rtnl } from "../netdev/index.ts";
 import type { ParsedUri } from "../../core/uri.ts";
 import { applyDefaults } from "./defaults.ts";
-import { buildCommand, formatArgs } from "./command/index.ts";
+import { xmlToNative } from "./native.ts";
 import { formatXml, parseXml, type El } from "./xml.ts";
 import { kvmUsable, probeEmulator } from "./probe.ts";
 import { launch, type QemuRuntime } from "./launch.ts";
@@ -55,24 +55,8 @@ class QemuConnection extends StatefulConnection<QemuRuntime> {
 
   async domainXMLToNative(format: string, xml: string): Promise<string> {
     if (format !== "qemu-argv") throw errors.invalidArg(`unsupported config type ${format}`, E);
-    parseDomainXml(xml); // well-formedness and generic checks
-    const dom = parseXml(xml);
-    const caps = await capsFor(this.root, emulatorOf(dom));
-    applyDefaults(dom, { caps });
-    // As libvirt: nothing is opened, so fds are placeholders in libvirt's own numbering.
-    let next = 3;
-    const cmd = buildCommand(dom, {
-      caps, id: -1, libDir: join(this.root, "lib"), runDir: join(this.root, "run", "qemu"),
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", USER: process.env.USER ?? "root", LOGNAME: process.env.LOGNAME ?? "root" },
-      fds: {
-        monitor: () => next++,
-        tap: (_n, _i, q) => Array.from({ length: q }, () => next++),
-        vhost: (_n, _i, q) => Array.from({ length: q }, () => next++),
-        listenSocket: () => next++,
-        outputFile: () => next++,
-      },
-    });
-    return formatArgs(cmd.env, cmd.argv);
+    const caps = await capsFor(this.root, emulatorOf(parseXml(xml)));
+    return xmlToNative(xml, caps, join(this.root, "lib"), join(this.root, "run", "qemu"));
   }
 
   async openConsole(dom: DomainRef, devName?: string): Promise<ConsoleStream> {

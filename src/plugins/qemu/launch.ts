@@ -43,7 +43,7 @@ export async function launch(dom: El, caps: QemuCaps, id: number, root: string, 
     listen(monFd, 1);
     const cmd = buildCommand(dom, {
       caps, id, libDir, runDir: join(root, "run", "qemu"),
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", USER: process.env.USER ?? "root", LOGNAME: process.env.LOGNAME ?? "root" },
+      env: { PATH: process.env.PATH, USER: process.env.USER, LOGNAME: process.env.LOGNAME },
       fds,
     });
     const log = openSync(join(dir, "qemu.log"), "a", 0o600);

@@ -5,9 +5,13 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { errors, ErrorDomain } from "../../core/errors.ts";
 import { Qmp } from "./qmp.ts";
-import type { QemuCaps } from "./caps.ts";
+import { versionFlags, type QemuCaps } from "./caps.ts";
+
+/** Bumped whenever what a probe records changes, so older cache files are re-probed. */
+const CACHE_FORMAT = 2;
 
 interface CacheFile {
+  format: number;
   path: string;
   mtimeMs: number;
   version: number;
@@ -42,7 +46,7 @@ export async function probeEmulator(path: string, cacheDir: string): Promise<Qem
   if (existsSync(file)) {
     try {
       const c = JSON.parse(readFileSync(file, "utf8")) as CacheFile;
-      if (c.path === path && c.mtimeMs === st.mtimeMs) return remember(key, c);
+      if (c.path === path && c.mtimeMs === st.mtimeMs && c.format === CACHE_FORMAT) return remember(key, c);
     } catch {}
   }
   const c = await runProbe(path, st.mtimeMs);
@@ -92,9 +96,10 @@ async function runProbe(path: string, mtimeMs: number): Promise<CacheFile> {
       defaultRamId: m["default-ram-id"] as string | undefined,
       accel: "tcg",
     }));
-    const flags = types.map((t) => `device:${t}`);
+    const version = v.major * 1e6 + v.minor * 1e3 + v.micro;
+    const flags = [...types.map((t) => `device:${t}`), ...versionFlags(version)];
     if (kvm.present && kvm.enabled) flags.push("kvm");
-    return { path, mtimeMs, version: v.major * 1e6 + v.minor * 1e3 + v.micro, arch: target.arch, flags, machines: [...ms, ...ms.map((m) => ({ ...m, accel: "kvm" }))], kvm: kvm.present && kvm.enabled };
+    return { format: CACHE_FORMAT, path, mtimeMs, version, arch: target.arch, flags, machines: [...ms, ...ms.map((m) => ({ ...m, accel: "kvm" }))], kvm: kvm.present && kvm.enabled };
   } finally {
     proc.kill("SIGKILL");
     await proc.exited;

@@ -7,8 +7,9 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, "'\\''")}'`;
 }
 
-/** Env assignments one per line, then the emulator, then a new line before each `-option`. */
-export function formatArgs(env: [string, string][], argv: string[]): string {
+/** Env assignments one per line, then the emulator, then a new line before each `-option`
+ * (libvirt's test form); `oneLine` joins with spaces as virsh domxml-to-native prints it. */
+export function formatArgs(env: [string, string][], argv: string[], oneLine = false): string {
   const lines: string[] = env.map(([k, v]) => `${k}=${shellQuote(v)}`);
   let cur: string | undefined;
   for (const a of argv) {
@@ -19,7 +20,7 @@ export function formatArgs(env: [string, string][], argv: string[]): string {
     } else cur += " " + shellQuote(a);
   }
   if (cur !== undefined) lines.push(cur);
-  return lines.join(" \\\n") + "\n";
+  return lines.join(oneLine ? " " : " \\\n") + "\n";
 }
 
 /** JSON as QEMU's -device/-object take it: key order is the order of insertion. */

@@ -22,6 +22,10 @@ export function chardevBackend(ctx: Ctx, dev: El, id: string, alias: string): vo
       const path = src!.a("path")!;
       const append = src!.a("append") === "on";
       const fd = ctx.opts.fds.outputFile(alias, path, append);
+      if (fd === undefined) {
+        push(ctx, "-chardev", `file,id=${id},path=${path}${append ? ",append=on" : ""}`);
+        return;
+      }
       const set = ctx.fdset++;
       push(ctx, "-add-fd", `set=${set},fd=${fd},opaque=${alias}-source`);
       push(ctx, "-chardev", `file,id=${id},path=/dev/fdset/${set}${append ? ",append=on" : ""}`);

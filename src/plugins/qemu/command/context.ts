@@ -6,15 +6,16 @@ import type { El } from "../xml.ts";
 /** Where the host resources behind the command line come from. The real driver opens taps,
  * sockets and files and hands their numbers here; tests pass libvirt's fake numbers. */
 export interface FdSource {
-  monitor(): number;
+  /** The monitor socket's fd, or undefined to name its path (domxml-to-native, as libvirt prints it). */
+  monitor(): number | undefined;
   /** Tap fds for an interface (one per queue); `kind` is how the tap was obtained. */
   tap(net: El, index: number, queues: number, kind: "ethernet" | "bridge"): number[];
   /** vhost-net fds, or undefined when vhost is unavailable. */
   vhost(net: El, index: number, queues: number): number[] | undefined;
   /** A listening UNIX socket for a chardev in server mode. */
   listenSocket(alias: string, path: string): number;
-  /** An fd for a chardev output file, passed with -add-fd. */
-  outputFile(alias: string, path: string, append: boolean): number;
+  /** An fd for a chardev output file, passed with -add-fd; undefined to name the path. */
+  outputFile(alias: string, path: string, append: boolean): number | undefined;
 }
 
 export interface BuildOptions {
@@ -23,7 +24,8 @@ export interface BuildOptions {
   id: number;
   libDir: string;
   runDir: string;
-  env: { PATH: string; USER: string; LOGNAME: string };
+  /** Passed through when set, as libvirt passes its own PATH/USER/LOGNAME. */
+  env: { PATH?: string; USER?: string; LOGNAME?: string };
   fds: FdSource;
   /** Directory for hugepage-backed memory. */
   hugepagesDir?: string;
@@ -42,6 +44,8 @@ export interface Ctx {
   bootIndex: Map<El, number>;
   /** 1-based index of the audiodev that devices refer to. */
   audioId: string | undefined;
+  /** ACPI off on a machine without the 'acpi' property: -no-acpi after -no-shutdown. */
+  noAcpi?: boolean;
   /** Next -add-fd set number. */
   fdset: number;
   /** {bus, addr} of a device's PCI address (consumed). */

@@ -36,9 +36,10 @@ export function buildControllers(ctx: Ctx): void {
         dev = { driver: drv, id: `scsi${idx}`, ...props() };
       } else if (type === "virtio-serial") {
         dev = { driver: "virtio-serial-pci", id: `virtio-serial${idx}`, ...props() };
+      } else if (type === "sata" && !(ctx.q35 && idx === 0)) {
+        dev = { driver: "ahci", id: `sata${idx}`, ...props() };
       } else if (type === "ide" || type === "fdc" || type === "sata") {
         // Built into the i440fx (PIIX3 IDE, ISA FDC) and q35 (ICH9 AHCI) machines.
-        if (type === "sata" && !ctx.q35) throw unsupported("sata controller on i440fx");
         c.child("address")?.consume();
       } else throw unsupported(`controller type '${type}'`);
       const u = c.firstUnused();

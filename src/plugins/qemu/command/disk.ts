@@ -3,6 +3,7 @@ import { json } from "./argv.ts";
 import { push, unsupported, type Ctx } from "./context.ts";
 import { diskIndex } from "../defaults.ts";
 import type { El } from "../xml.ts";
+import { hasFlag } from "../caps.ts";
 
 /** libvirt's cache modes as QEMU's cache.direct / cache.no-flush / write-cache. */
 const CACHE: Record<string, { direct: boolean; noFlush: boolean; wc: "on" | "off" }> = {
@@ -104,15 +105,17 @@ export function buildDisks(ctx: Ctx): void {
       for (const k of src.kids) if (!k.used) throw unsupported(k.path());
       for (const k of ["startupPolicy", "index"]) src.a(k);
       const cacheObj = cache ? { cache: { direct: cache.direct, "no-flush": cache.noFlush } } : {};
-      if (format === "raw") {
+      if (format !== "raw" && format !== "qcow2") throw unsupported(`disk format '${format}'`);
+      // A raw image needs no format node once block jobs can mask the protocol layer (QEMU ≥ 8.1).
+      if (format === "raw" && hasFlag(ctx.opts.caps, "blockjob.backing-mask-protocol")) {
         push(ctx, "-blockdev", json({ ...node, "node-name": storage, ...cacheObj, "read-only": readonly }));
         drive = storage;
-      } else if (format === "qcow2") {
+      } else {
         const fmt = `libvirt-${n}-format`;
         push(ctx, "-blockdev", json({ ...node, "node-name": storage, "auto-read-only": true, discard: "unmap", ...cacheObj }));
-        push(ctx, "-blockdev", json({ "node-name": fmt, "read-only": readonly, ...cacheObj, driver: "qcow2", file: storage }));
+        push(ctx, "-blockdev", json({ "node-name": fmt, "read-only": readonly, ...cacheObj, driver: format, file: storage }));
         drive = fmt;
-      } else throw unsupported(`disk format '${format}'`);
+      }
     }
     const alias = diskAlias(d);
     const a = addr?.attrs ?? {};
@@ -121,7 +124,12 @@ export function buildDisks(ctx: Ctx): void {
     switch (bus) {
       case "ide":
       case "sata":
-        dev = { driver: device === "cdrom" ? "ide-cd" : "ide-hd", bus: bus === "ide" ? `ide.${a.bus ?? 0}` : `ide.${a.unit ?? 0}`, ...(bus === "ide" ? { unit: Number(a.unit ?? 0) } : {}) };
+        // q35's built-in AHCI (sata0) names its buses 'ide.N'; an added AHCI controller 'sataN.U'.
+        dev = {
+          driver: device === "cdrom" ? "ide-cd" : "ide-hd",
+          bus: bus === "ide" ? `ide.${a.bus ?? 0}` : `${ctx.q35 && (a.controller ?? "0") === "0" ? "ide" : `sata${a.controller ?? 0}`}.${a.unit ?? 0}`,
+          ...(bus === "ide" ? { unit: Number(a.unit ?? 0) } : {}),
+        };
         break;
       case "fdc":
         dev = { driver: "floppy", unit: Number(a.unit ?? 0) };

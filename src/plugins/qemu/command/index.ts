@@ -82,10 +82,10 @@ export function buildCommand(dom: El, opts: BuildOptions): Command {
   validateBootMenu(os);
   computeBootIndex(ctx);
   const dir = `${opts.libDir}/${domainDir}`;
-  const env: [string, string][] = [
+  const env = ([
     ["LC_ALL", "C"], ["PATH", opts.env.PATH], ["HOME", dir], ["USER", opts.env.USER], ["LOGNAME", opts.env.LOGNAME],
     ["XDG_DATA_HOME", `${dir}/.local/share`], ["XDG_CACHE_HOME", `${dir}/.cache`], ["XDG_CONFIG_HOME", `${dir}/.config`],
-  ];
+  ] as [string, string | undefined][]).filter((e): e is [string, string] => e[1] !== undefined);
   const emulator = devs.t("emulator") ?? opts.caps.emulator;
   const p = (...a: string[]) => ctx.argv.push(...a);
   p(emulator, "-name", `guest=${name},debug-threads=on`, "-S");
@@ -100,7 +100,8 @@ export function buildCommand(dom: El, opts: BuildOptions): Command {
   p("-uuid", dom.t("uuid")!);
   if (!devs.kids.some((k) => k.name === "graphics")) p("-display", "none");
   p("-no-user-config", "-nodefaults");
-  p("-chardev", `socket,id=charmonitor,fd=${opts.fds.monitor()},server=on,wait=off`, "-mon", "chardev=charmonitor,id=monitor,mode=control");
+  const mon = opts.fds.monitor();
+  p("-chardev", `socket,id=charmonitor,${mon === undefined ? `path=${dir}/monitor.sock` : `fd=${mon}`},server=on,wait=off`, "-mon", "chardev=charmonitor,id=monitor,mode=control");
   buildClock(ctx);
   buildPower(ctx);
   buildBoot(ctx);

@@ -1,6 +1,7 @@
 // -machine, -accel, -cpu, -smp, -uuid, clock and power-management options.
 import { json } from "./argv.ts";
 import { push, unsupported, type Ctx } from "./context.ts";
+import { findMachine } from "../caps.ts";
 
 export function buildMachine(ctx: Ctx, hasNuma: boolean): void {
   const { dom } = ctx;
@@ -15,7 +16,11 @@ export function buildMachine(ctx: Ctx, hasNuma: boolean): void {
   if (hpet) opts.push(`hpet=${hpet.a("present") === "no" ? "off" : "on"}`);
   if (dom.child("devices")!.kids.some((k) => k.name === "sound" && k.attrs.model === "pcspk")) opts.push(`pcspk-audiodev=audio${ctx.audioId}`);
   if (dom.child("launchSecurity")) opts.push("confidential-guest-support=lsec0");
-  opts.push(`acpi=${features?.child("acpi") ? "on" : "off"}`);
+  // QEMU ≥ 8.0 machines have an 'acpi' property (probed per machine); older ones take -no-acpi.
+  const acpiOn = !!features?.child("acpi");
+  const accel = dom.a("type") === "kvm" ? "kvm" : "tcg";
+  if (findMachine(ctx.opts.caps, ctx.machine, accel)?.acpi) opts.push(`acpi=${acpiOn ? "on" : "off"}`);
+  else ctx.noAcpi = !acpiOn;
   if (features) {
     for (const f of features.kids) {
       f.used = true;
@@ -93,6 +98,7 @@ export function buildPower(ctx: Ctx): void {
   }
   // The driver implements on_* itself from QMP events; QEMU must only stop, never exit.
   push(ctx, "-no-shutdown");
+  if (ctx.noAcpi) push(ctx, "-no-acpi");
   const pm = dom.child("pm");
   if (pm) {
     for (const [el, n] of [["suspend-to-mem", "s3"], ["suspend-to-disk", "s4"]] as const) {

@@ -2,6 +2,7 @@
 import { json } from "./argv.ts";
 import { push, unsupported, type Ctx } from "./context.ts";
 import type { El } from "../xml.ts";
+import { hasFlag } from "../caps.ts";
 
 const VIRTIO_OFFLOADS: [string, string, string][] = [
   ["host", "csum", "csum"], ["host", "gso", "gso"], ["host", "tso4", "host_tso4"], ["host", "tso6", "host_tso6"],
@@ -42,7 +43,7 @@ function netdev(ctx: Ctx, n: El, i: number, type: string, virtio: boolean, queue
         o.type = "stream";
         o.addr = { type: "unix", path: `${ctx.opts.runDir}/passt/${ctx.opts.id}-${ctx.name.slice(0, 20)}-net${i}.socket` };
         o.server = false;
-        o.reconnect = 5;
+        if (hasFlag(ctx.opts.caps, "netdev.stream.reconnect")) o.reconnect = 5;
         break;
       }
       if (btype) throw unsupported(`interface backend '${btype}'`);
