@@ -31,7 +31,7 @@ describe("driver-backed verbs", () => {
   });
 
   test("domxml-to-native prints the driver's native form", async () => {
-    expect(await fake("domxml-to-native", "fake-argv", xml)).toEqual({ code: 0, out: "run one\n\n", err: "" });
+    expect(await fake("domxml-to-native", "fake-argv", xml)).toEqual({ code: 0, out: "run one\n", err: "" });
     expect(await fake("domxml-to-native", "fake-argv", "--domain", "c1", "--xml", xml)).toEqual({
       code: 1,
       out: "\n",

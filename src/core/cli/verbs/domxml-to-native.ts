@@ -17,6 +17,7 @@ export default defineVerb({
     else if (o.xml !== undefined) xml = await readXmlFile(o.xml as string);
     else throw new CliError(["Either --domain or --xml must be specified"]);
     const native = await c.domainXMLToNative(o.format as string, xml);
-    ctx.out(native.endsWith("\n") ? native : native + "\n");
+    // virsh prints the native form without its own trailing newline; the CLI adds the final one.
+    ctx.out(native.replace(/\n$/, ""));
   },
 });
