@@ -31,6 +31,13 @@ export function setBuiltins(list: BuiltinEntry[]): void {
   builtinList = list;
 }
 
+let processPluginDirs: string[] = [];
+/** Plugin directories for every connection this process opens (the CLI's --plugin-dir, so that
+ * `bunvirt --plugin-dir D daemon` serves those drivers too). */
+export function setPluginDirs(dirs: string[]): void {
+  processPluginDirs = dirs;
+}
+
 export interface OpenOptions {
   /** Plugin directories in addition to BUNVIRT_PLUGIN_DIR. */
   pluginDirs?: string[];
@@ -62,7 +69,7 @@ const REMOTE_TRANSPORTS = new Set(["unix", "ssh", "tcp", "tls", "libssh", "libss
 
 export async function openConnection(uri?: string, opts: OpenOptions = {}): Promise<FullConnection> {
   const env = opts.env ?? process.env;
-  const reg = opts.registry ?? (await makeRegistry(opts.pluginDirs ?? [], env));
+  const reg = opts.registry ?? (await makeRegistry(opts.pluginDirs ?? processPluginDirs, env));
   const raw = resolveUri(uri, reg, env);
   const parsed = parseUri(raw);
   if (!opts.local && (parsed.transport || parsed.host)) {

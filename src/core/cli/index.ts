@@ -1,7 +1,7 @@
 // The virsh-compatible command line: global options, then one command (or several separated by
 // ';' in one argument, as `virsh "cmd1; cmd2"`). Output, messages and exit codes follow virsh 9.0.
 
-import { openConnection, type FullConnection } from "../api.ts";
+import { openConnection, setPluginDirs, type FullConnection } from "../api.ts";
 import type { DomainRef } from "../driver.ts";
 import { VirError } from "../errors.ts";
 import { VERSION } from "../plugins.ts";
@@ -140,6 +140,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(PROGRAM_HELP(names));
     return 0;
   }
+  setPluginDirs(g.pluginDirs);
   const commands = rest.length === 1 && /[\s;]/.test(rest[0]!) ? splitCommandString(rest[0]!) : [rest];
 
   let conn: FullConnection | undefined;
@@ -148,7 +149,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (conn) return conn;
     if (connErr) throw connErr;
     try {
-      conn = await openConnection(g.uri, { pluginDirs: g.pluginDirs, env, readOnly: g.readOnly });
+      conn = await openConnection(g.uri, { env, readOnly: g.readOnly });
       return conn;
     } catch (e) {
       connErr = new ConnectFailed(["failed to connect to the hypervisor", e instanceof Error ? e.message : String(e)]);
