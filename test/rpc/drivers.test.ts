@@ -126,6 +126,7 @@ describe.skipIf(lxcSkip)("virsh → daemon → LXC", () => {
     expect(out).toContain("got:hello console");
     // detaching left the container running; a second console attaches again
     expect((await virsh(uri(), ["domstate", "rpc-c5"])).stdout).toBe("running\n\n");
+    expect(await consoleSession(uri(), "rpc-c5", "again\r")).toContain("got:again");
     expect((await virsh(uri(), ["destroy", "rpc-c5"])).code).toBe(0);
   }, 30_000);
 
