@@ -56,6 +56,8 @@ const COMMANDS = [
   "dominfo",
   "dominfo test extra",
   "start --pass-fds",
+  "shutdown test --mode foo",
+  "shutdown test --mode signal,initctl",
 ];
 
 const mask = (s: string) =>

@@ -169,3 +169,15 @@ export async function readXmlFile(path: string): Promise<string> {
     throw new CliError([`Failed to open file '${path}': ${why}`]);
   }
 }
+
+/** virsh's --mode for shutdown/reboot: comma-separated, as VIR_DOMAIN_SHUTDOWN_* / REBOOT_* flags. */
+export function parseShutdownMode(s: string | undefined): number {
+  if (s === undefined) return 0;
+  const bits: Record<string, number> = { acpi: 1, agent: 2, initctl: 4, signal: 8, paravirt: 16 };
+  let flags = 0;
+  for (const m of s.split(",")) {
+    if (!(m in bits)) throw new CliError([`Unknown mode ${m} value, expecting 'acpi', 'agent', 'initctl', 'signal', or 'paravirt'`]);
+    flags |= bits[m]!;
+  }
+  return flags;
+}

@@ -243,7 +243,9 @@ export default function testPlugin(host: HostApi): DriverPlugin {
     async destroy(ref: DomainRef) {
       this.stop(this.active(ref), R.DESTROYED, 1);
     }
-    async shutdown(ref: DomainRef) {
+    async shutdown(ref: DomainRef, flags = 0) {
+      // virCheckFlags' wording: INVALID_ARG without the usual "invalid argument:" prefix
+      if (flags) throw new host.VirError(host.ErrorCode.INVALID_ARG, host.ErrorDomain.TEST, `unsupported flags (0x${flags.toString(16)}) in function testDomainShutdownFlags`);
       const d = this.get(ref);
       if (d.state !== S.RUNNING) throw errors.internal(`domain '${d.def.name}' not running`);
       this.stop(d, R.SHUTDOWN, 0);

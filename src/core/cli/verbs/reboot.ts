@@ -1,4 +1,4 @@
-import { defineVerb, domainOpt, orFail } from "../verb.ts";
+import { defineVerb, domainOpt, orFail, parseShutdownMode } from "../verb.ts";
 
 export default defineVerb({
   name: "reboot",
@@ -6,8 +6,9 @@ export default defineVerb({
   description: "Run a reboot command in the target domain.",
   options: [domainOpt(), { name: "mode", type: "string", help: "shutdown mode: acpi|agent|initctl|signal|paravirt" }],
   async run(ctx, o) {
+    const flags = parseShutdownMode(o.mode as string | undefined);
     const dom = await ctx.domain(o.domain as string);
-    await orFail(`Failed to reboot domain '${dom.name}'`, (await ctx.conn()).reboot(dom));
+    await orFail(`Failed to reboot domain '${dom.name}'`, (await ctx.conn()).reboot(dom, flags));
     ctx.out(`Domain '${dom.name}' is being rebooted\n`);
   },
 });

@@ -1,4 +1,4 @@
-import { defineVerb, domainOpt, orFail } from "../verb.ts";
+import { defineVerb, domainOpt, orFail, parseShutdownMode } from "../verb.ts";
 
 export default defineVerb({
   name: "shutdown",
@@ -6,8 +6,9 @@ export default defineVerb({
   description: "Run shutdown in the target domain.",
   options: [domainOpt(), { name: "mode", type: "string", help: "shutdown mode: acpi|agent|initctl|signal|paravirt" }],
   async run(ctx, o) {
+    const flags = parseShutdownMode(o.mode as string | undefined);
     const dom = await ctx.domain(o.domain as string);
-    await orFail(`Failed to shutdown domain '${dom.name}'`, (await ctx.conn()).shutdown(dom));
+    await orFail(`Failed to shutdown domain '${dom.name}'`, (await ctx.conn()).shutdown(dom, flags));
     ctx.out(`Domain '${dom.name}' is being shutdown\n`);
   },
 });
