@@ -16,6 +16,8 @@ import { PRE_OPEN, lxcHandlers, remoteHandlers, type CallCtx } from "./handlers.
 
 /** VIR_CONNECT_RO */
 const CONNECT_RO = 1;
+/** Concurrent calls per client (libvirtd's max_client_requests is 5; we allow more, still bounded). */
+const MAX_CLIENT_REQUESTS = 32;
 
 
 export interface ServerOptions {
@@ -45,6 +47,8 @@ export class Session {
   private legacyLifecycle = 0;
   private unsubscribe: (() => void) | null = null;
   private inflight = 0;
+  /** Calls waiting for a slot: a client may not keep more than MAX_CLIENT_REQUESTS in the driver. */
+  private queued: Packet[] = [];
   /** Open console streams by the serial of their DOMAIN_OPEN_CONSOLE call. */
   private streams = new Map<number, { reader: FdReader; fd: number; release(): void; proc: number }>();
 
@@ -76,6 +80,8 @@ export class Session {
   private cleanup(err?: Error) {
     if (err) this.log(`connection error: ${err.message}`);
     for (const fd of this.decoder.leftoverFds()) closeQuiet(fd);
+    for (const p of this.queued) for (const fd of p.fds) closeQuiet(fd);
+    this.queued = [];
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.callbacks.clear();
@@ -112,7 +118,8 @@ export class Session {
       if (h.type === MessageType.STREAM_HOLE) return this.log(`ignoring stream hole for serial ${h.serial}: console streams are not sparse`);
       throw new Error(`unexpected message type ${h.type} from a client`);
     }
-    void this.dispatch(p);
+    if (this.inflight >= MAX_CLIENT_REQUESTS) this.queued.push(p);
+    else void this.dispatch(p);
   }
 
   private async dispatch(p: Packet) {
@@ -158,6 +165,8 @@ export class Session {
       // the driver dup'ed what it keeps; our copies of passed fds go
       for (const fd of fds) closeQuiet(fd);
       this.inflight--;
+      const next = this.queued.shift();
+      if (next && !this.stream.isClosed) void this.dispatch(next);
     }
   }
 
