@@ -58,6 +58,10 @@ const COMMANDS = [
   "start --pass-fds",
   "shutdown test --mode foo",
   "shutdown test --mode signal,initctl",
+  "reboot test --mode acpi",
+  "destroy test; start test --paused; list",
+  `create ${D1} --paused`,
+  `create ${D1} --validate; list`,
 ];
 
 const mask = (s: string) =>

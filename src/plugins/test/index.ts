@@ -62,6 +62,12 @@ export default function testPlugin(host: HostApi): DriverPlugin {
   };
   const parse = (xml: string, validate = false) => postParse(conf.parseDomainXml(xml, { validate }));
 
+  /** virCheckFlags: INVALID_ARG, worded without the usual "invalid argument:" prefix. */
+  const checkFlags = (flags: number, allowed: number, fn: string) => {
+    const bad = flags & ~allowed;
+    if (bad) throw new host.VirError(host.ErrorCode.INVALID_ARG, host.ErrorDomain.TEST, `unsupported flags (0x${bad.toString(16)}) in function ${fn}`);
+  };
+
   /** testDomainGenerateIfnames: interfaces without a target dev get the lowest free testnetN. */
   const generateIfnames = (def: DomainDef) => {
     const nets = def.devices.filter((d): d is InterfaceDev => d.kind === "interface");
@@ -141,13 +147,12 @@ export default function testPlugin(host: HostApi): DriverPlugin {
       this.emit(d, EV.STOPPED, detail);
       if (!d.persistent) this.drop(d);
     }
-    private start(d: Dom, paused: boolean) {
+    private start(d: Dom) {
       generateIfnames(d.def);
       d.id = this.st.nextId++;
-      d.state = paused ? S.PAUSED : S.RUNNING;
-      d.reason = paused ? R.USER : R.BOOTED;
+      d.state = S.RUNNING;
+      d.reason = R.BOOTED;
       this.emit(d, EV.STARTED, 0);
-      if (paused) this.emit(d, EV.SUSPENDED, 0);
     }
     /** virDomainObjListAdd's uniqueness rules. */
     private add(def: DomainDef, live: boolean): { dom: Dom; existed: boolean } {
@@ -225,27 +230,28 @@ export default function testPlugin(host: HostApi): DriverPlugin {
       if (d.id < 0) this.drop(d);
     }
     async create(ref: DomainRef, flags = 0) {
+      checkFlags(flags, 0, "testDomainCreateWithFlags");
       const d = this.get(ref);
       if (d.id >= 0) throw errors.operationInvalid(`Domain '${d.def.name}' is already running`);
-      this.start(d, !!(flags & 1));
+      this.start(d);
       return this.ref(d);
     }
     async createXML(xml: string, flags = 0) {
+      checkFlags(flags, 16, "testDomainCreateXML"); // only VIR_DOMAIN_START_VALIDATE
       const def = parse(xml, !!(flags & 16));
       const { dom, existed } = this.add(def, true);
       if (existed) {
         dom.newDef = dom.def;
         dom.def = def;
       }
-      this.start(dom, !!(flags & 1));
+      this.start(dom);
       return this.ref(dom);
     }
     async destroy(ref: DomainRef) {
       this.stop(this.active(ref), R.DESTROYED, 1);
     }
     async shutdown(ref: DomainRef, flags = 0) {
-      // virCheckFlags' wording: INVALID_ARG without the usual "invalid argument:" prefix
-      if (flags) throw new host.VirError(host.ErrorCode.INVALID_ARG, host.ErrorDomain.TEST, `unsupported flags (0x${flags.toString(16)}) in function testDomainShutdownFlags`);
+      checkFlags(flags, 0, "testDomainShutdownFlags");
       const d = this.get(ref);
       if (d.state !== S.RUNNING) throw errors.internal(`domain '${d.def.name}' not running`);
       this.stop(d, R.SHUTDOWN, 0);
