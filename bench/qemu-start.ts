@@ -1,6 +1,6 @@
 // create → running for a kernel-boot domain: bunvirt (in-process API) vs `virsh -c
 // qemu:///system create` when libvirtd runs. Run: bun bench/qemu-start.ts [runs]
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { qemuPlugin } from "../src/plugins/qemu/index.ts";
@@ -12,6 +12,9 @@ const runs = Number(process.argv[2] ?? 5);
 const root = mkdtempSync(join(tmpdir(), "bunvirt-bench-qemu-"));
 const initrd = join(root, "initrd.cpio");
 buildInitramfs(initrd, "BENCH");
+// libvirt runs QEMU as libvirt-qemu: it must be able to read the initramfs.
+chmodSync(root, 0o755);
+chmodSync(initrd, 0o644);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 const conn = await qemuPlugin().open(parseUri(`qemu:///embed?root=${root}`));

@@ -8,12 +8,13 @@ import { El, parseXml } from "./xml.ts";
 import type { QemuCaps } from "./caps.ts";
 
 /** libvirt cannot create taps/macvtaps/bridges for a command it only prints, so every interface
- * becomes a bare 'ethernet' one keeping only its MAC, model, boot order and script. */
+ * becomes a bare 'ethernet' one keeping only its MAC, model and script (libvirt 9.0 drops the
+ * boot order too). */
 function interfacesToEthernet(devs: El | undefined): void {
   if (!devs) return;
   for (const [i, n] of devs.kids.entries()) {
     if (n.name !== "interface" || n.attrs.type === "hostdev" || n.attrs.type === "vhostuser") continue;
-    const keep = n.kids.filter((k) => ["mac", "model", "boot", "script"].includes(k.name));
+    const keep = n.kids.filter((k) => ["mac", "model", "script"].includes(k.name));
     const e = new El("interface", { type: "ethernet" }, keep);
     e.parent = devs;
     devs.kids[i] = e;

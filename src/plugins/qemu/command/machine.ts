@@ -1,7 +1,7 @@
 // -machine, -accel, -cpu, -smp, -uuid, clock and power-management options.
 import { json } from "./argv.ts";
 import { push, unsupported, type Ctx } from "./context.ts";
-import { findMachine } from "../caps.ts";
+import { findMachine, hasFlag } from "../caps.ts";
 
 export function buildMachine(ctx: Ctx, hasNuma: boolean): void {
   const { dom } = ctx;
@@ -38,7 +38,11 @@ export function buildCpu(ctx: Ctx): void {
   const mode = cpu?.a("mode") ?? "custom";
   cpu?.a("match");
   cpu?.a("check");
-  if (mode === "host-passthrough") push(ctx, "-cpu", "host");
+  if (mode === "host-passthrough") {
+    // libvirt defaults host-passthrough to migratable=on when QEMU's host CPU has that property.
+    const mig = cpu?.a("migratable") ?? "on";
+    push(ctx, "-cpu", hasFlag(ctx.opts.caps, "cpu.migratable") ? `host,migratable=${mig}` : "host");
+  }
   else if (mode === "custom") {
     const model = cpu?.child("model");
     model?.a("fallback");
@@ -64,7 +68,8 @@ export function buildSmp(ctx: Ctx): void {
     if (Number(sockets) * Number(dies) * Number(clusters) * Number(cores) * Number(threads) !== max) {
       throw unsupported("CPUs topology doesn't match maximum vcpu count");
     }
-    s += `,sockets=${sockets},dies=${dies},clusters=${clusters},cores=${cores},threads=${threads}`;
+    const caps = ctx.opts.caps;
+    s += `,sockets=${sockets}${hasFlag(caps, "smp-dies") ? `,dies=${dies}` : ""}${hasFlag(caps, "smp-clusters") ? `,clusters=${clusters}` : ""},cores=${cores},threads=${threads}`;
   } else s += `,sockets=${max},cores=1,threads=1`;
   push(ctx, "-smp", s);
 }
