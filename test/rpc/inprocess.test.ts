@@ -195,3 +195,21 @@ describe("console streams (fake driver)", () => {
     await rw.close();
   });
 });
+
+describe("what a client may open", () => {
+  test("embed roots, test-driver files and other schemes are refused", async () => {
+    const root = tempRoot("served");
+    const d = await runDaemon({ root, open: async () => new FakeConnection(), log: () => {}, handleSignals: false });
+    try {
+      for (const name of ["lxc:///embed?root=/etc", "test:///etc/passwd", "qemu:///session", "vbox:///system", "lxc:///system?x=1"]) {
+        const e = await openRemote(parseUri(`lxc+unix:///system?socket=${d.roSocket}&name=${encodeURIComponent(name)}`)).catch((x) => x);
+        expect([e.code, e.message]).toEqual([5, `no connection driver available for ${name}: the daemon serves lxc:///system, qemu:///system and test:///default`]);
+      }
+      const ok = await openRemote(parseUri(`qemu+unix:///system?socket=${d.roSocket}`));
+      await ok.close();
+    } finally {
+      await d.close();
+      cleanup(root);
+    }
+  });
+});

@@ -10,7 +10,7 @@
 import { chownSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Connection } from "../driver.ts";
-import { ErrorCode, ErrorDomain, VirError } from "../errors.ts";
+import { ErrorCode, ErrorDomain, VirError, errors } from "../errors.ts";
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, closeQuiet, connectUnix, socket } from "../../ffi/libc.ts";
 import { parseUri } from "../uri.ts";
 import { RpcServer } from "./server.ts";
@@ -40,10 +40,26 @@ export interface DaemonHandle {
 export function localUriFor(name: string, root?: string): string {
   if (!root) return name;
   const u = parseUri(name);
-  if ((u.driver === "lxc" || u.driver === "qemu") && (u.path === "/system" || u.path === "/session") && !u.transport && !u.host) {
+  if ((u.driver === "lxc" || u.driver === "qemu") && u.path === "/system" && !u.transport && !u.host) {
     return `${u.driver}:///embed?root=${encodeURIComponent(join(root, u.driver))}`;
   }
   return name;
+}
+
+/**
+ * Only the URIs a daemon is for: lxc/qemu ///system and test:///default. A client must not make
+ * the (root) daemon open an embed root or a test-driver file of its choosing.
+ */
+export function checkServed(name: string): void {
+  let u;
+  try {
+    u = parseUri(name);
+  } catch {
+    throw errors.noConnect(name);
+  }
+  const ok = !u.transport && !u.host && Object.keys(u.params).length === 0 &&
+    (((u.driver === "lxc" || u.driver === "qemu") && u.path === "/system") || (u.driver === "test" && u.path === "/default"));
+  if (!ok) throw new VirError(ErrorCode.NO_CONNECT, ErrorDomain.RPC, `no connection driver available for ${name}: the daemon serves lxc:///system, qemu:///system and test:///default`);
 }
 
 export async function runDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle> {
@@ -57,6 +73,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle>
     });
   const drivers = new Map<string, Promise<Connection>>();
   const openDriver = (name: string) => {
+    checkServed(name);
     const local = localUriFor(name, opts.root);
     let p = drivers.get(local);
     if (!p) {
