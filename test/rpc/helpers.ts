@@ -40,8 +40,8 @@ export interface DaemonProc {
 }
 
 /** Start `bunvirt daemon --root DIR` and wait until both sockets exist. */
-export async function startDaemon(root: string): Promise<DaemonProc> {
-  const proc = Bun.spawn([BUN, join(ROOT, "src/main.ts"), "daemon", "--root", root], { stdio: ["ignore", "ignore", "pipe"] });
+export async function startDaemon(root: string, extra: string[] = []): Promise<DaemonProc> {
+  const proc = Bun.spawn([BUN, join(ROOT, "src/main.ts"), "daemon", "--root", root, ...extra], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   (async () => {
     const dec = new TextDecoder();

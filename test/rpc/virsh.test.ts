@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, hasVirsh, startDaemon, tempRoot, virsh, type DaemonProc } from "./helpers.ts";
+import { cleanup, hasVirsh, isRoot, startDaemon, tempRoot, virsh, type DaemonProc } from "./helpers.ts";
 
 const hasPythonLibvirt = Bun.spawnSync(["/usr/bin/python3", "-c", "import libvirt"]).exitCode === 0;
 
@@ -220,5 +220,34 @@ describe.skipIf(!hasVirsh)("daemon lifecycle", () => {
     expect(r.stdout).toContain(" 1    test   running\n");
     await c.kill();
     cleanup(root);
+  });
+});
+
+describe.skipIf(!hasVirsh || !isRoot || !Bun.which("setpriv"))("socket permissions", () => {
+  test("--group: members use the rw socket; other users only the ro one", async () => {
+    const { chmodSync, statSync } = await import("node:fs");
+    const root = tempRoot("group");
+    chmodSync(root, 0o755); // let unprivileged users reach the sockets
+    const d = await startDaemon(root, ["--group", "4242"]);
+    try {
+      expect(statSync(d.rw).mode & 0o777).toBe(0o660);
+      expect(statSync(d.rw).gid).toBe(4242);
+      const as = async (groups: string[], sock: string, cmd: string[]) => {
+        const p = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", ...groups, "virsh", "-c", `test+unix:///default?socket=${sock}`, ...cmd], {
+          stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH, HOME: "/nonexistent" },
+        });
+        return { stdout: await new Response(p.stdout).text(), stderr: await new Response(p.stderr).text(), code: await p.exited };
+      };
+      const member = await as(["--groups=4242"], d.rw, ["domstate", "test"]);
+      expect([member.code, member.stdout]).toEqual([0, "running\n\n"]);
+      const stranger = await as(["--clear-groups"], d.rw, ["domstate", "test"]);
+      expect(stranger.code).toBe(1);
+      expect(stranger.stderr).toContain(`Failed to connect socket to '${d.rw}': Permission denied`);
+      const reader = await as(["--clear-groups"], d.ro, ["domstate", "test"]);
+      expect([reader.code, reader.stdout]).toEqual([0, "running\n\n"]);
+    } finally {
+      await d.kill();
+      cleanup(root);
+    }
   });
 });
