@@ -517,6 +517,22 @@ export class StatefulConnection<R> implements Connection {
     return this.table.get(dom).persistent;
   }
 
+  async getOSType(dom: DomainRef) {
+    return this.table.get(dom).def.os.type;
+  }
+  // No SELinux/AppArmor driver: libvirt then reports the "none" model, DOI 0, empty labels.
+  async getSecurityModel() {
+    return { model: "none", doi: "0" };
+  }
+  async getSecurityLabel(dom: DomainRef) {
+    this.table.get(dom);
+    return { label: "", enforcing: false };
+  }
+  async hasManagedSaveImage(dom: DomainRef) {
+    this.table.get(dom);
+    return false;
+  }
+
   onLifecycle(cb: (ev: LifecycleEvent) => void) {
     return this.table.onLifecycle(cb);
   }
