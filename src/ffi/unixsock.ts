@@ -9,7 +9,7 @@ import { cc, dlopen, JSCallback } from "bun:ffi";
 import { mkdtempSync, rmSync, writeFileSync, unlinkSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Errno, SysError, errno, AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOCK_NONBLOCK, socket, bindUnix, listen as libcListen, connectUnix, accept as libcAccept, setNonblock, closeQuiet, read as libcRead, write as libcWrite } from "./libc.ts";
+import { Errno, SysError, errno, AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOCK_NONBLOCK, socket, bindUnix, listen as libcListen, connectUnix, accept as libcAccept, setNonblock, closeQuiet, read as libcRead, write as libcWrite, poll as libcPoll, POLLIN } from "./libc.ts";
 import { recvFds, sendFds } from "./fdpass.ts";
 
 export const EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000, EPOLLONESHOT = 0x40000000;
@@ -300,6 +300,10 @@ export class FdReader {
 
   private ready() {
     if (this.closed) return;
+    // the fd may be blocking: confirm readiness (an event queued for a closed fd whose number
+    // was reused must not block the JS thread in read)
+    const pf = [{ fd: this.fd, events: POLLIN }];
+    if (libcPoll(pf, 0) === 0) return watcher.rearm(this.fd, EPOLLIN | EPOLLRDHUP);
     let n: number;
     try {
       n = libcRead(this.fd, this.buf);
