@@ -10,6 +10,7 @@ export const isRoot = process.getuid?.() === 0;
 /** Create DIR/rootfs with busybox and its applet links; returns the path. */
 export function makeBusyboxRoot(dir: string): string {
   const root = join(dir, "rootfs");
+  chmodSync(dir, 0o755); // a container with an idmap (mapped root) must reach its rootfs
   for (const d of ["bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "root", "usr/bin", "usr/sbin"]) mkdirSync(join(root, d), { recursive: true });
   copyFileSync(BUSYBOX, join(root, "bin/busybox"));
   chmodSync(join(root, "bin/busybox"), 0o755);

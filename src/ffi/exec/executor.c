@@ -131,7 +131,8 @@ enum {
   OP_SYMLINK, OP_CHDIR, OP_CHROOT, OP_PIVOT_ROOT, OP_SETHOSTNAME, OP_DUP2, OP_CLOSE_RANGE,
   OP_CLOSE, OP_OPEN, OP_SETNS, OP_UNSHARE, OP_SETSID, OP_SETCTTY, OP_SETGROUPS, OP_SETGID,
   OP_SETUID, OP_CAPS, OP_NO_NEW_PRIVS, OP_WRITE_FILE, OP_EXECVE, OP_EXECVEAT, OP_SIGRESET,
-  OP_PDEATHSIG, OP_WAIT_CHILD, OP_CHOWN, OP_UMASK, OP_SETDOMAINNAME, OP_WRITE_FD
+  OP_PDEATHSIG, OP_WAIT_CHILD, OP_CHOWN, OP_UMASK, OP_SETDOMAINNAME, OP_WRITE_FD,
+  OP_OPEN_TREE, OP_MOVE_MOUNT
 };
 
 struct step {
@@ -381,6 +382,21 @@ static void run(const unsigned char *prog, u32 n, u32 pc) {
       break;
     case OP_UMASK:
       umask((int)st->a);
+      break;
+    case OP_OPEN_TREE: {
+      /* a detached copy of the mount at s0 (OPEN_TREE_CLONE|O_CLOEXEC), placed at fd a */
+      long fd = syscall(428 /* open_tree */, -100 /* AT_FDCWD */, str(prog, st->s[0]), 1 | O_CLOEXEC);
+      if (fd < 0) fail(pc);
+      if (fd != st->a) {
+        if (dup3((int)fd, (int)st->a, O_CLOEXEC) < 0) fail(pc);
+        close((int)fd);
+      }
+      break;
+    }
+    case OP_MOVE_MOUNT:
+      /* attach the detached mount at fd a onto s0 (MOVE_MOUNT_F_EMPTY_PATH) */
+      if (syscall(429 /* move_mount */, (int)st->a, "", -100, str(prog, st->s[0]), 4) < 0) fail(pc);
+      close((int)st->a);
       break;
     default:
       *__errno_location() = 22;

@@ -116,6 +116,7 @@ export const Op = {
   CLOSE: 16, OPEN: 17, SETNS: 18, UNSHARE: 19, SETSID: 20, SETCTTY: 21, SETGROUPS: 22, SETGID: 23,
   SETUID: 24, CAPS: 25, NO_NEW_PRIVS: 26, WRITE_FILE: 27, EXECVE: 28, EXECVEAT: 29, SIGRESET: 30,
   PDEATHSIG: 31, WAIT_CHILD: 32, CHOWN: 33, UMASK: 34, SETDOMAINNAME: 35, WRITE_FD: 36,
+  OPEN_TREE: 37, MOVE_MOUNT: 38,
 } as const;
 
 interface Step {
@@ -206,6 +207,10 @@ export class Program {
   /** Wait for the last cloned child, report its wait status, and exit. */
   waitChild() { return this.add(Op.WAIT_CHILD, "wait for child"); }
   chown(path: string, uid: number, gid: number) { return this.add(Op.CHOWN, `chown ${path}`, uid, gid, 0, [path]); }
+  /** open_tree(OPEN_TREE_CLONE): keep a detached bind of `path` at fd `to` for moveMount. */
+  openTree(path: string, to: number) { return this.add(Op.OPEN_TREE, `clone mount of ${path}`, to, 0, 0, [path]); }
+  /** move_mount a tree from openTree onto target. */
+  moveMount(fd: number, target: string, name?: string) { return this.add(Op.MOVE_MOUNT, name ?? `attach mount on ${target}`, fd, 0, 0, [target]); }
   umask(mask: number) { return this.add(Op.UMASK, `umask ${mask.toString(8)}`, mask); }
 
   /** Encode for executor.c (see its header comment for the layout). */

@@ -106,6 +106,7 @@ export function makedev(major: number, minor: number): bigint {
 
 // Temporaries for fd placement sit just below the executor's report fd (1023).
 const TMP_FD = 1000;
+const CONSOLE_TREE_FD = 1020;
 
 /** Build the three-process program. Returns it and the fd the driver writes "go" to. */
 export function buildLaunchProgram(spec: ContainerSpec, fds: LaunchFds, paths: LaunchPaths, goRead: number, goWrite: number): Program {
@@ -136,6 +137,9 @@ export function buildLaunchProgram(spec: ContainerSpec, fds: LaunchFds, paths: L
   p.close(goWrite);
   p.waitFd(goRead);
   p.close(goRead);
+  // In a new user namespace our credentials are still the host's (unmapped there): become the
+  // namespace's root, i.e. the mapped ids, before creating anything.
+  if (userns) p.setgroups([]).setgid(0).setuid(0);
   // Join a cgroup namespace rooted at the container's cgroup (the driver placed us there).
   if (spec.namespaces & NS.NEWCGROUP) p.unshare(NS.NEWCGROUP);
   buildMountTree(p, spec, paths, userns);
@@ -167,6 +171,9 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
   p.umask(0);
   // Nothing we mount may propagate back to the host.
   p.mount(null, "/", null, MS.REC | MS.PRIVATE, null, "make / private");
+  // Take the console now: with the host's root as the container's root, the private /dev
+  // tmpfs would hide its /dev/pts path (and a bind from an fd of another mount ns is refused).
+  p.openTree(spec.consoleSlave, CONSOLE_TREE_FD);
   const R = spec.rootfs ?? paths.stage;
   // pivot_root needs the new root to be a mount point.
   p.mount(spec.rootfs ?? "/", R, null, MS.BIND | MS.REC, null, `bind root ${spec.rootfs ?? "/"}`);
@@ -218,7 +225,7 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
   p.symlink("/proc/self/fd/1", at("/dev/stdout"));
   p.symlink("/proc/self/fd/2", at("/dev/stderr"));
   p.open(at("/dev/console"), O.WRONLY | O.CREAT, 0o600, -2);
-  p.mount(spec.consoleSlave, at("/dev/console"), null, MS.BIND, null, "bind console");
+  p.moveMount(CONSOLE_TREE_FD, at("/dev/console"), "bind console");
   for (const d of spec.devices) {
     const dir = d.path.slice(0, d.path.lastIndexOf("/"));
     if (dir && dir !== "/dev") mkdirs(p, at, dir, "/dev");

@@ -4,7 +4,7 @@
 // records the exit status; the driver talks to the supervisor through RUN/NAME.sock, so any later
 // bunvirt process (CLI or daemon) can reconnect.
 
-import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { hostCapabilities } from "../../core/capabilities.ts";
 import type { DomainDef, ChardevDev } from "../../core/conf/index.ts";
@@ -21,6 +21,9 @@ import { specFromDef } from "./spec.ts";
 import { supervisorConsole, supervisorRequest, supervisorWait } from "./supervisor-client.ts";
 
 const D = ErrorDomain.LXC;
+/** BUNVIRT_TRACE=1: phase timestamps on stderr (start-up profiling). */
+const TRACE = !!process.env.BUNVIRT_TRACE;
+const trace = (what: string) => TRACE && console.error(`[lxc ${performance.now().toFixed(1)} ms] ${what}`);
 const SIGTERM = 15, SIGKILL = 9;
 
 /** What a running container's record keeps (persisted in RUN/NAME.json). */
@@ -115,6 +118,7 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     rmSync(status, { force: true });
     if (Buffer.byteLength(socket) > 107) throw errors.operationFailed(`run directory path too long for a unix socket: ${socket}`, D);
 
+    trace("start");
     const pty = openPty();
     let slave = -1, listen = -1;
     const { spec, limits } = specFromDef(def, pty.slave, opts.fds?.length ?? 0);
@@ -126,14 +130,20 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     try {
       if (rt.stage) mkdirSync(rt.stage, { recursive: true, mode: 0o700 });
       slave = openFd(pty.slave, 2 | 0o400 /* O_RDWR|O_NOCTTY */);
+      // With an idmap the container's root is a mapped uid: give it its console.
+      if (spec.idmap) chownSync(pty.slave, hostIdOf(spec.idmap.uid, 0), hostIdOf(spec.idmap.gid, 0));
       listen = unixListen(socket);
       cg.create(limits);
+      trace("cgroup created");
       const l = await launch(spec, { listen, ptyMaster: pty.master, ptySlave: slave, pass: opts.fds ?? [] }, { socket, status, stage: rt.stage ?? "", cgroupDirs: cg.dirs }, (pid) => {
+        trace(`init ${pid} waiting`);
         rt.initPid = pid;
         if (spec.idmap) writeIdmap(pid, spec.idmap);
         cg.addPid(pid);
         setupNetwork(def, pid, rt);
+        trace("init placed");
       });
+      trace("init exec'd");
       rt.supervisorPid = l.supervisorPid;
       rt.initStart = procStart(l.initPid);
     } catch (e) {
@@ -293,12 +303,15 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
       const last = this.lastExit.get(dom.uuid);
       return last === undefined ? {} : { exitStatus: decodeWaitStatus(last).shellStatus };
     }
+    trace("waitForStop");
     const st = (await supervisorWait(rt.socket)) ?? readStatusFile(rt.status) ?? this.lastExit.get(rec.def.uuid);
+    trace("stopped");
     // The supervisor closed console sessions before answering; let this process's console
     // readers take what is still queued in their sockets before callers end the session.
     const fds = this.consoles.get(rec.def.name);
     for (let i = 0; i < 200 && fds && [...fds].some((fd) => pendingBytes(fd) > 0); i++) await Bun.sleep(5);
     if (rec.runtime === rt && rec.id >= 0) this.finishStopped(rec, st);
+    trace("cleaned up");
     return st === undefined ? {} : { exitStatus: decodeWaitStatus(st).shellStatus };
   }
 
@@ -330,6 +343,13 @@ function tryRmdir(d: string) {
   try {
     rmdirSync(d);
   } catch {}
+}
+
+/** The host id that container id `id` maps to (libvirt: uid/gid 0 must be mapped). */
+function hostIdOf(map: { start: number; target: number; count: number }[], id: number): number {
+  const e = map.find((m) => id >= m.start && id < m.start + m.count);
+  if (!e) throw errors.configUnsupported(`idmap does not map id ${id} of the container`, D);
+  return e.target + (id - e.start);
 }
 
 function writeIdmap(pid: number, m: NonNullable<DomainDef["idmap"]>) {

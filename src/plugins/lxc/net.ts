@@ -30,11 +30,14 @@ function configureInside(inside: Rtnl, dev: string, iface: { ips: { address: str
     inside.addAddress(dev, `${ip.address}/${ip.prefix ?? (v6 ? 64 : 24)}`);
   }
   if (up) inside.setUp(dev);
-  for (const rt of iface.routes) {
-    const v6 = rt.address.includes(":");
-    const dst = rt.prefix === 0 || rt.address === "0.0.0.0" || rt.address === "::" ? (v6 ? "default6" : "default") : `${rt.address}/${rt.prefix ?? (v6 ? 128 : 32)}`;
-    inside.addRoute({ dst, gateway: rt.gateway, dev, ...(rt.metric ? { metric: rt.metric } : {}) });
-  }
+  for (const rt of iface.routes) inside.addRoute({ dst: routeDst(rt), gateway: rt.gateway, dev, ...(rt.metric ? { metric: rt.metric } : {}) });
+}
+
+/** A libvirt <route> as an rtnetlink destination: 0.0.0.0 / :: (or prefix 0) is the default. */
+function routeDst(rt: { address: string; prefix?: number }): string {
+  const v6 = rt.address.includes(":");
+  if (rt.prefix === 0 || rt.address === "0.0.0.0" || rt.address === "::") return v6 ? "default6" : "default";
+  return `${rt.address}/${rt.prefix ?? (v6 ? 128 : 32)}`;
 }
 
 /**
@@ -66,8 +69,10 @@ export function setupNetwork(def: DomainDef, initPid: number, rt: NetRuntime): v
         rt.veths.push(pair.host);
         moveToNetns(pair.peer, ns, { newName: guestName });
         iface.target = { ...(iface.target ?? {}), dev: pair.host };
-        // host-side addresses/routes of type='ethernet' (<source><ip/>)
+        // host-side addresses/routes of type='ethernet' (<source><ip/><route/>)
         for (const ip of iface.sourceIps ?? []) r.addAddress(pair.host, `${ip.address}/${ip.prefix ?? 24}`);
+        if (iface.sourceIps?.length) r.setUp(pair.host);
+        for (const rt of iface.sourceRoutes ?? []) r.addRoute({ dst: routeDst(rt), gateway: rt.gateway, dev: pair.host });
       } else if (iface.type === "direct") {
         const src = iface.source?.dev;
         if (!src) throw errors.configUnsupported("interface type 'direct' needs <source dev>", ErrorDomain.LXC);

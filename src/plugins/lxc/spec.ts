@@ -53,7 +53,8 @@ export function rootOf(def: DomainDef): FilesystemDev | undefined {
 }
 
 function mountOf(f: FilesystemDev): SpecMount {
-  if (f.type === "mount") {
+  // libvirt's LXC driver binds type 'bind' exactly like 'mount'
+  if (f.type === "mount" || f.type === "bind") {
     if (!f.source.dir) throw errors.configUnsupported(`filesystem target ${f.target}: type 'mount' needs <source dir>`, D);
     return { kind: "bind", source: f.source.dir, target: f.target, readonly: !!f.readonly };
   }
@@ -111,10 +112,15 @@ export interface SpecResult {
 export function specFromDef(def: DomainDef, consoleSlave: string, nfds = 0): SpecResult {
   const root = rootOf(def);
   const mounts = fsOf(def).filter((f) => f !== root).map(mountOf);
-  if (root && root.type !== "mount") throw errors.configUnsupported(`root filesystem of type '${root.type}' is not supported; use type 'mount'`, D);
+  if (root && root.type !== "mount" && root.type !== "bind") throw errors.configUnsupported(`root filesystem of type '${root.type}' is not supported; use type 'mount'`, D);
   if (root && !root.source.dir) throw errors.configUnsupported("root filesystem needs <source dir>", D);
-  const rootfs = root?.source.dir;
+  // <source dir='/'>: the host's root, which cannot be pivoted into in place (a mount over '/'
+  // is not what a path walk of '/' reaches); it goes through the staging bind like no root at all.
+  const rootfs = root?.source.dir === "/" ? undefined : root?.source.dir;
 
+  if (def.lxcNamespace && (def.lxcNamespace.sharenet || def.lxcNamespace.shareipc || def.lxcNamespace.shareuts)) {
+    throw errors.configUnsupported("<lxc:namespace> (sharing another process's net/ipc/uts namespace) is not supported yet", D);
+  }
   const hostdevs = hostdevsOf(def);
   for (const h of hostdevs) {
     if (h.mode !== "capabilities") throw errors.configUnsupported(`hostdev mode '${h.mode}' is not supported by the LXC driver`, D);
