@@ -10,6 +10,7 @@ import { parseUri } from "../../src/core/uri.ts";
 import { DomainState } from "../../src/core/driver.ts";
 import { POLLIN, poll, read } from "../../src/ffi/libc.ts";
 import { buildInitramfs, hostKernel, kernelBootXml } from "./initramfs.ts";
+import { qemuPids } from "./qemu-procs.ts";
 
 const kernel = hostKernel();
 const missing = !existsSync("/usr/bin/qemu-system-x86_64") ? "qemu-system-x86 not installed" : !kernel ? "no /boot/vmlinuz-*" : !existsSync("/bin/busybox") ? "busybox-static not installed" : process.getuid?.() !== 0 ? "needs root" : "";
@@ -55,5 +56,7 @@ test.skipIf(!!missing)(`boots a kernel, reads the console marker, ends shut off 
   await Promise.race([stopped, Bun.sleep(30000)]);
   // Transient domain: gone once shut off.
   expect((await conn.listAllDomains()).map((d) => d.name)).toEqual([]);
+  // QEMU itself is gone and reaped (-no-shutdown would keep it alive after the guest's poweroff).
+  expect(qemuPids("guest=boot1,")).toEqual([]);
   await conn.close();
 }, 70000);

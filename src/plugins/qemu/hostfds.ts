@@ -1,11 +1,11 @@
 // The real FdSource: opens taps, macvtaps, vhost-net, sockets and files for one QEMU start and
 // lays them out as child fds 3, 4, … for Bun.spawn's stdio array.
 import { openSync, existsSync } from "node:fs";
-import { errors, ErrorDomain } from "../../core/errors.ts";
+import { errors, ErrorDomain, VirError } from "../../core/errors.ts";
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, O_RDWR, O_CLOEXEC, bindUnix, closeQuiet, listen, open, socket } from "../../ffi/libc.ts";
 import { openTap, createMacvtap, rtnl } from "../netdev/index.ts";
 import type { FdSource } from "./command/index.ts";
-import type { El } from "./xml.ts";
+import { El } from "./xml.ts";
 
 export interface NetRecord {
   name: string;
@@ -19,7 +19,7 @@ export class HostFds implements FdSource {
   readonly nets: NetRecord[] = [];
   private teardowns: (() => void)[] = [];
 
-  constructor(private readonly monitorFd: number) {}
+  constructor(private readonly monitorFd: number, private readonly domName: string) {}
 
   private pass(fd: number): number {
     this.passed.push(fd);
@@ -30,7 +30,17 @@ export class HostFds implements FdSource {
     return this.pass(this.monitorFd);
   }
 
-  tap(net: El, _i: number, queues: number, _kind: "ethernet" | "bridge"): number[] {
+  tap(net: El, i: number, queues: number, _kind: "ethernet" | "bridge"): number[] {
+    try {
+      return this.openNet(net, queues);
+    } catch (e) {
+      // netdev names the device; say which domain and interface wanted it.
+      if (e instanceof VirError) throw new VirError(e.code, ErrorDomain.QEMU, `domain '${this.domName}' interface ${i} (type '${net.attrs.type}'): ${e.message}`);
+      throw e;
+    }
+  }
+
+  private openNet(net: El, queues: number): number[] {
     const type = net.attrs.type;
     const mac = net.kids.find((k) => k.name === "mac")?.attrs.address;
     if (!mac) throw errors.internal("interface without a MAC address", ErrorDomain.QEMU);
@@ -55,7 +65,8 @@ export class HostFds implements FdSource {
     this.teardowns.push(() => dev.teardown());
     // Our copies are closed once QEMU has its own (closeAll), the device stays with QEMU's.
     this.closers.push(() => dev.closeFds());
-    if (target && !unmanaged) target.attrs.dev = dev.name;
+    // The live definition names the device we made, as libvirt's does.
+    if (!unmanaged) (target ?? net.insert(new El("target"), ["model", "driver", "alias", "address"])).set("dev", dev.name);
     return dev.fds.map((fd) => this.pass(fd));
   }
 

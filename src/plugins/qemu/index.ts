@@ -97,6 +97,8 @@ class QemuConnection extends StatefulConnection<QemuRuntime> {
 function makeHooks(root: string, table: () => DomainTable<QemuRuntime>): DriverHooks<QemuRuntime> {
   const stopped = async (rec: DomainRecord<QemuRuntime>, reason: number, detail: number) => {
     if (rec.id < 0 || !rec.runtime) return;
+    // -no-shutdown keeps QEMU alive after the guest powers off: end it (and reap it) as libvirt does.
+    await terminate(rec.runtime.pid);
     await cleanup(rec.runtime);
     table().markStopped(rec, reason, detail);
   };

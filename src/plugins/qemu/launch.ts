@@ -8,7 +8,7 @@ import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, bindUnix, closeQuiet, listen, socke
 import { buildCommand } from "./command/index.ts";
 import { HostFds, type NetRecord } from "./hostfds.ts";
 import { Qmp } from "./qmp.ts";
-import { alive, terminate } from "./process.ts";
+import { adopt, alive, terminate } from "./process.ts";
 import type { QemuCaps } from "./caps.ts";
 import type { El } from "./xml.ts";
 
@@ -36,7 +36,7 @@ export async function launch(dom: El, caps: QemuCaps, id: number, root: string, 
   writeFileSync(join(dir, "master-key.aes"), randomBytes(32), { mode: 0o600 });
   const monitor = join(dir, "monitor.sock");
   const monFd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
-  const fds = new HostFds(monFd);
+  const fds = new HostFds(monFd, name);
   let pid = 0;
   try {
     bindUnix(monFd, monitor);
@@ -55,6 +55,7 @@ export async function launch(dom: El, caps: QemuCaps, id: number, root: string, 
       detached: true, // the guest outlives the CLI process that started it
     } as Parameters<typeof Bun.spawn>[0]);
     proc.unref();
+    adopt(proc);
     pid = proc.pid;
     closeSync(log);
     fds.closeAll();
