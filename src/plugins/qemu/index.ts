@@ -59,6 +59,16 @@ class QemuConnection extends StatefulConnection<QemuRuntime> {
     return xmlToNative(xml, caps, join(this.root, "lib"), join(this.root, "run", "qemu"));
   }
 
+  /** libvirt's virDomainQemuMonitorCommand (virsh qemu-monitor-command): a QMP command as JSON
+   * text, the reply as JSON text. */
+  async qemuMonitorCommand(dom: DomainRef, cmd: string): Promise<string> {
+    this.active(dom);
+    const q = monitors.get(dom.name);
+    if (!q) throw errors.operationInvalid("the domain's QEMU monitor is not connected in this process", E);
+    const req = JSON.parse(cmd) as { execute: string; arguments?: Record<string, unknown> };
+    return JSON.stringify({ return: await q.cmd(req.execute, req.arguments) });
+  }
+
   async openConsole(dom: DomainRef, devName?: string): Promise<ConsoleStream> {
     const rec = this.active(dom);
     const ptys = rec.runtime!.ptys;
