@@ -85,7 +85,8 @@ describe.skipIf(skip)("container lifecycle (needs root + busybox-static)", () =>
     try {
       const { supervisorPid } = runtime("pss1");
       const pss = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${supervisorPid}/smaps_rollup`, "utf8"))![1]);
-      console.log(`supervisor PSS: ${pss} kB`);
+      const rss = Number(/^Rss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${supervisorPid}/smaps_rollup`, "utf8"))![1]);
+      console.log(`supervisor PSS: ${pss} kB, RSS: ${rss} kB`);
       expect(pss).toBeLessThan(2048);
     } finally {
       await conn.destroy(dom);
@@ -131,4 +132,39 @@ describe.skipIf(skip)("container lifecycle (needs root + busybox-static)", () =>
     expect(readdirSync(`${state}/run`).sort()).toEqual(["next-id"]);
     await conn.undefine(dom);
   }, 120_000);
+});
+
+describe.skipIf(skip)("containers outlive the CLI (needs root + busybox-static)", () => {
+  test("`create` from a CLI process that exits; another process attaches, suspends, destroys", async () => {
+    const bun = `${import.meta.dir}/../../node_modules/.bin/bun`;
+    const main = `${import.meta.dir}/../../src/main.ts`;
+    const file = `${dir}/cli1.xml`;
+    await Bun.write(file, domXml({ name: "cli1", root, args: ["-c", "while :; do read x; echo got:$x; done"] }));
+    const uri = `lxc:///embed?root=${state}`;
+    const r = Bun.spawnSync([bun, main, "-c", uri, "create", file], { stderr: "pipe", stdout: "pipe" });
+    expect(r.stderr.toString()).toBe("");
+    expect(r.exitCode).toBe(0);
+    // the CLI is gone; the container runs on under its supervisor
+    const c2 = await openEmbed(state);
+    const dom = await c2.lookupByName("cli1");
+    expect((await c2.getState(dom)).state).toBe(DomainState.RUNNING);
+    const { initPid, supervisorPid } = runtime("cli1");
+    expect(running(initPid) && running(supervisorPid)).toBe(true);
+    // console from this process: input reaches init, output comes back
+    const cs = await c2.openConsole!(dom);
+    const { writeFd, readFd } = await import("../../src/ffi/exec/index.ts");
+    writeFd(cs.fd, "hello\n");
+    let out = "";
+    for (let i = 0; i < 50 && !out.includes("got:hello"); i++) out += readFd(cs.fd, 4096, 100)?.toString() ?? "";
+    expect(out).toContain("got:hello");
+    cs.close();
+    // suspend/resume through the freezer
+    await c2.suspend(dom);
+    expect((await c2.getState(dom)).state).toBe(DomainState.PAUSED);
+    expect(/^State:\s+(\S)/m.exec(readFileSync(`/proc/${initPid}/status`, "utf8"))![1]).toBe("D");
+    await c2.resume(dom);
+    expect((await c2.getState(dom)).state).toBe(DomainState.RUNNING);
+    await c2.destroy(dom);
+    expect(running(initPid)).toBe(false);
+  });
 });

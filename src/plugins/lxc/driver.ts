@@ -24,6 +24,7 @@ const D = ErrorDomain.LXC;
 /** BUNVIRT_TRACE=1: phase timestamps on stderr (start-up profiling). */
 const TRACE = !!process.env.BUNVIRT_TRACE;
 const trace = (what: string) => TRACE && console.error(`[lxc ${performance.now().toFixed(1)} ms] ${what}`);
+if (TRACE) process.on("exit", () => trace("process exit"));
 const SIGTERM = 15, SIGKILL = 9;
 
 /** What a running container's record keeps (persisted in RUN/NAME.json). */
