@@ -168,3 +168,27 @@ describe.skipIf(skip)("containers outlive the CLI (needs root + busybox-static)"
     expect(running(initPid)).toBe(false);
   });
 });
+
+describe.skipIf(skip)("state reconciled on open (needs root + busybox-static)", () => {
+  test("a container that ended while no bunvirt process watched is shut off and cleaned up at the next open", async () => {
+    const bun = `${import.meta.dir}/../../node_modules/.bin/bun`;
+    const main = `${import.meta.dir}/../../src/main.ts`;
+    const st2 = `${dir}/state2`;
+    const file = `${dir}/short.xml`;
+    await Bun.write(file, domXml({ name: "short1", root, init: "/bin/sleep", args: ["0.3"] }));
+    const r = Bun.spawnSync([bun, main, "-c", `lxc:///embed?root=${st2}`, "define", file], { stderr: "pipe" });
+    expect(r.exitCode).toBe(0);
+    const r2 = Bun.spawnSync([bun, main, "-c", `lxc:///embed?root=${st2}`, "start", "short1"], { stderr: "pipe" });
+    expect(r2.stderr.toString()).toBe("");
+    const uuid = JSON.parse(readFileSync(`${st2}/run/short1.json`, "utf8")).xml.match(/<uuid>([^<]+)</)[1];
+    await Bun.sleep(600);
+    // the supervisor recorded the exit and left; nobody has cleaned up the driver's state yet
+    expect(readdirSync(`${st2}/run`).sort()).toEqual(["next-id", "short1.json", "short1.status"]);
+    const c = await openEmbed(st2);
+    const dom = await c.lookupByName("short1");
+    expect(await c.getState(dom)).toEqual({ state: DomainState.SHUTOFF, reason: 8 /* SHUTOFF_DAEMON: found stopped */ });
+    expect(readdirSync(`${st2}/run`).sort()).toEqual(["next-id"]);
+    const mem = detectLayout().v1.get("memory");
+    if (mem) expect(existsSync(`${mem}/bunvirt/lxc-${uuid}`)).toBe(false);
+  });
+});

@@ -177,12 +177,6 @@ static long xstat_ino(const char *p, u64 *dev, u64 *ino) {
   *dev = st[0]; *ino = st[1];
   return r;
 }
-static long xfstat_ino(int fd, u64 *dev, u64 *ino) {
-  u64 st[18];
-  long r = sc(SYS_fstat, fd, (long)st, 0, 0);
-  *dev = st[0]; *ino = st[1];
-  return r;
-}
 static long now_ms(void) {
   struct timespec ts;
   sc(SYS_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)&ts, 0, 0);
@@ -385,7 +379,9 @@ void cmain(long *sp) {
   if (sfd < 0) sys_exit(3);
   sc(SYS_fcntl, LISTEN_FD, F_SETFL, O_NONBLOCK, 0);
   sc(SYS_fcntl, PTY_FD, F_SETFL, O_NONBLOCK, 0);
-  xfstat_ino(LISTEN_FD, &ldev, &lino);
+  /* remember which file is our socket (fstat of a socket fd gives the sockfs inode, not the
+   * path's): the driver bound it just before starting us */
+  xstat_ino(argv[2], &ldev, &lino);
   reap(); /* init may have died before we got here */
 
   for (;;) {
