@@ -92,13 +92,16 @@ describe.skipIf(skip)("busybox container (needs root + busybox-static)", () => {
   });
 
   test("memory limit and device allow-list in the container's cgroup", async () => {
-    const dom = await conn.createXML(domXml({ name: "cg1", root, memoryKiB: 65536, args: ["-c", "sleep 30"] }));
+    const dom = await conn.createXML(domXml({ name: "cg1", root, memoryKiB: 65536, extra: "<cputune><shares>512</shares></cputune>", args: ["-c", "sleep 30"] }));
     const layout = detectLayout();
     const uuid = dom.uuid;
     try {
       const mem = layout.v1.get("memory");
       if (mem) expect(readFileSync(`${mem}/bunvirt/lxc-${uuid}/memory.limit_in_bytes`, "utf8")).toBe("67108864\n");
       else expect(readFileSync(`${layout.v2}/bunvirt/lxc-${uuid}/memory.max`, "utf8")).toBe("67108864\n");
+      const cpu = layout.v1.get("cpu");
+      if (cpu) expect(readFileSync(`${cpu}/bunvirt/lxc-${uuid}/cpu.shares`, "utf8")).toBe("512\n");
+      else expect(readFileSync(`${layout.v2}/bunvirt/lxc-${uuid}/cpu.weight`, "utf8")).toBe("512\n");
       const dev = layout.v1.get("devices");
       if (dev) {
         expect(readFileSync(`${dev}/bunvirt/lxc-${uuid}/devices.list`, "utf8")).toBe(

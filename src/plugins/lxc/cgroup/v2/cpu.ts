@@ -2,9 +2,9 @@ import { join } from "node:path";
 import { cgWrite } from "../util.ts";
 import type { CgroupLimits } from "../types.ts";
 
-/** v1 shares → v2 weight with the kernel/systemd formula (1024 → 100). */
+/** <cputune><shares> on v2: libvirt writes the value itself as cpu.weight (range 1..10000). */
 export function sharesToWeight(shares: number): number {
-  return Math.min(10000, Math.max(1, Math.floor(1 + ((shares - 2) * 9999) / 262142)));
+  return Math.min(10000, Math.max(1, Math.round(shares)));
 }
 
 export function applyCpu(dir: string, l: CgroupLimits): void {
