@@ -12,7 +12,7 @@ import { DomainTable, EventDetail, Reason, StatefulConnection, type DomainRecord
 import { DomainState, type ConsoleStream, type DomainRef, type GuestCaps } from "../../core/driver.ts";
 import { errors, ErrorDomain, VirError } from "../../core/errors.ts";
 import { closeFd, decodeWaitStatus, killPid, openFd, openPty, pendingBytes, unixListen } from "../../ffi/exec/index.ts";
-import { ContainerCgroup } from "./cgroup/index.ts";
+import { ContainerCgroup, warmCgroupMigration } from "./cgroup/index.ts";
 import { launch } from "./container.ts";
 import { applyLxcDefaults, hostArch } from "./defaults.ts";
 import { enterNamespaces, openNamespaces } from "./enter.ts";
@@ -120,6 +120,7 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     if (Buffer.byteLength(socket) > 107) throw errors.operationFailed(`run directory path too long for a unix socket: ${socket}`, D);
 
     trace("start");
+    warmCgroupMigration();
     const pty = openPty();
     let slave = -1, listen = -1;
     const { spec, limits } = specFromDef(def, pty.slave, opts.fds?.length ?? 0);

@@ -5,6 +5,7 @@
 //           membership mirrored in the unified tree (libvirt 9.0 and crun 1.8 fail here).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
 import { V1Cgroup } from "./v1/manager.ts";
 import { V2Cgroup } from "./v2/manager.ts";
 import type { CgroupDriver, CgroupLimits, DeviceRule } from "./types.ts";
@@ -109,4 +110,32 @@ export class ContainerCgroup {
 export function defaultDeviceRules(): DeviceRule[] {
   const c = (major: number, minor: number): DeviceRule => ({ type: "c", major, minor, access: "rwm" });
   return [c(1, 3), c(1, 5), c(1, 7), c(1, 8), c(1, 9), c(5, 0), c(5, 1), c(5, 2), c(10, 229), c(136, -1)];
+}
+
+let warmed = 0;
+/**
+ * Start paying the RCU grace period of the next cgroup migration now, off the critical path.
+ * Every write to cgroup.procs takes the kernel's global cgroup_threadgroup_rwsem, whose first
+ * writer after a quiet spell waits a full grace period (12-20 ms on our hosts) — that was the
+ * largest part of a container start. A no-op move of ourselves into the cgroup we are already in,
+ * written from Bun's thread pool, takes that wait while the main thread compiles the executor and
+ * forks; the real move of init then finds the grace period passed.
+ */
+export function warmCgroupMigration(layout = detectLayout()): void {
+  if (Date.now() - warmed < 10 || process.env.BUNVIRT_NO_CGROUP_WARMUP) return;
+  warmed = Date.now();
+  try {
+    const mine = readFileSync("/proc/self/cgroup", "utf8").split("\n");
+    for (const [ctrl, mnt] of layout.v1) {
+      const line = mine.find((l) => l.split(":")[1]?.split(",").includes(ctrl));
+      if (!line) continue;
+      const rel = line.slice(line.indexOf(":", line.indexOf(":") + 1) + 1);
+      void writeFile(join(mnt, rel, "cgroup.procs"), String(process.pid)).catch(() => {});
+      return;
+    }
+    if (layout.v2) {
+      const line = mine.find((l) => l.startsWith("0::"));
+      if (line) void writeFile(join(layout.v2, line.slice(3), "cgroup.procs"), String(process.pid)).catch(() => {});
+    }
+  } catch {}
 }
