@@ -75,12 +75,15 @@ export class ContainerCgroup {
   /** Freeze or thaw every task (v1 freezer.state, v2 cgroup.freeze). False if neither exists. */
   freeze(on: boolean): boolean {
     for (const d of this.dirs) {
+      // Freezing is asynchronous: wait until the kernel reports every task frozen (as libvirt).
       if (existsSync(join(d, "freezer.state"))) {
         writeFileSync(join(d, "freezer.state"), on ? "FROZEN" : "THAWED");
+        waitFor(() => readFileSync(join(d, "freezer.state"), "utf8").trim() === (on ? "FROZEN" : "THAWED"), join(d, "freezer.state"));
         return true;
       }
       if (existsSync(join(d, "cgroup.freeze"))) {
         writeFileSync(join(d, "cgroup.freeze"), on ? "1" : "0");
+        waitFor(() => readFileSync(join(d, "cgroup.events"), "utf8").includes(on ? "frozen 1" : "frozen 0"), join(d, "cgroup.events"));
         return true;
       }
     }
@@ -110,6 +113,14 @@ export class ContainerCgroup {
 export function defaultDeviceRules(): DeviceRule[] {
   const c = (major: number, minor: number): DeviceRule => ({ type: "c", major, minor, access: "rwm" });
   return [c(1, 3), c(1, 5), c(1, 7), c(1, 8), c(1, 9), c(5, 0), c(5, 1), c(5, 2), c(10, 229), c(136, -1)];
+}
+
+function waitFor(done: () => boolean, what: string): void {
+  for (let i = 0; i < 1000; i++) {
+    if (done()) return;
+    Bun.sleepSync(1);
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 let warmed = 0;
