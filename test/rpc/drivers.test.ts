@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, hasVirsh, isRoot, startDaemon, tempRoot, virsh, type DaemonProc } from "./helpers.ts";
+import { buildInitramfs, hostKernel } from "../qemu/initramfs.ts";
 
 const hasQemu = existsSync("/usr/bin/qemu-system-x86_64");
 const lxcSkip = !hasVirsh || !isRoot;
@@ -219,6 +220,42 @@ describe.skipIf(qemuSkip)("virsh → daemon → QEMU", () => {
     expect((await virsh(uri(), ["destroy", "rpc-q1"])).stdout).toBe("Domain 'rpc-q1' destroyed\n\n");
     expect((await virsh(uri(), ["domstate", "rpc-q1"])).stdout).toBe("shut off\n\n");
     expect((await virsh(uri(), ["undefine", "rpc-q1"])).stdout).toBe("Domain 'rpc-q1' has been undefined\n\n");
+  }, 60_000);
+
+  test.skipIf(!hostKernel() || !Bun.which("script"))("virsh console shows a booting guest and exits when it powers off", async () => {
+    const initrd = join(root, "initrd.cpio");
+    buildInitramfs(initrd, "MARKER-rpc-console");
+    const file = join(root, "qk.xml");
+    // the host's kernel needs more than qemuXml's 64 MiB to unpack itself and the initramfs
+    writeFileSync(file, `<domain type='qemu'>
+  <name>rpc-qk</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>${hostKernel()}</kernel>
+    <initrd>${initrd}</initrd>
+    <cmdline>console=ttyS0 panic=-1 quiet</cmdline>
+  </os>
+  <features><acpi/></features>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <serial type='pty'><target port='0'/></serial>
+    <console type='pty'><target type='serial' port='0'/></console>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`);
+    expect((await virsh(uri(), ["create", file])).code).toBe(0);
+    // stdin stays open: virsh must leave on its own when the console's EOF arrives
+    const p = Bun.spawn(["script", "-qec", `virsh -c '${uri()}' console rpc-qk; echo virsh-exit=$?`, "/dev/null"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH, HOME: "/nonexistent", TERM: "dumb" } });
+    const timer = setTimeout(() => p.kill(), 40_000);
+    const out = await new Response(p.stdout).text();
+    clearTimeout(timer);
+    p.stdin.end();
+    expect(out).toContain("MARKER-rpc-console");
+    expect(out).toContain("virsh-exit=0");
+    expect((await virsh(uri(), ["domstate", "rpc-qk"])).stderr).toBe("error: failed to get domain 'rpc-qk'\n"); // transient, gone
   }, 60_000);
 
   test("kill -9 of the daemon while a guest runs: after a restart it is listed running", async () => {

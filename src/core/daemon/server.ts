@@ -2,7 +2,7 @@
 // matched by serial, as libvirtd does), events go out as MESSAGE packets, keepalive PINGs get
 // PONGs. A malformed stream closes only that client, with a log line.
 
-import type { Connection, LifecycleEvent } from "../driver.ts";
+import { LifecycleEventType, type Connection, type LifecycleEvent } from "../driver.ts";
 import { ErrorCode, ErrorDomain, VirError, toVirError } from "../errors.ts";
 import { FdReader, FdStream, UnixListener } from "../../ffi/unixsock.ts";
 import { closeQuiet, dup } from "../../ffi/libc.ts";
@@ -50,7 +50,7 @@ export class Session {
   /** Calls waiting for a slot: a client may not keep more than MAX_CLIENT_REQUESTS in the driver. */
   private queued: Packet[] = [];
   /** Open console streams by the serial of their DOMAIN_OPEN_CONSOLE call. */
-  private streams = new Map<number, { reader: FdReader; fd: number; release(): void; proc: number }>();
+  private streams = new Map<number, { reader: FdReader; fd: number; release(): void; proc: number; uuid: string; call: Header; done: boolean }>();
 
   constructor(
     private readonly stream: FdStream,
@@ -179,7 +179,9 @@ export class Session {
         const cs = await this.conn!.openConsole(args.dom, args.dev_name ?? undefined);
         // our own fd number for the epoll set; the driver keeps (and later closes) its own
         const fd = dup(cs.fd);
-        ctx.afterReply = () => this.startStream(call, fd, () => cs.close());
+        ctx.afterReply = () => this.startStream(call, args.dom.uuid, fd, () => cs.close());
+        // a console ends with its domain (a pty kept open by the driver never reports EOF)
+        this.subscribe();
         return undefined;
       }
       case P.CONNECT_OPEN: {
@@ -231,28 +233,42 @@ export class Session {
     return { prog: call.prog, vers: call.vers, proc: call.proc, type: MessageType.STREAM, serial: call.serial, status };
   }
 
-  /** Pump a console: its output goes out as STREAM CONTINUE, its end as STREAM OK. */
-  private startStream(call: Header, fd: number, release: () => void) {
+  /**
+   * Pump a console: its output goes out as STREAM CONTINUE packets. Its end is an *empty*
+   * CONTINUE (libvirt's "read EOF"; STREAM OK only confirms a client's finish), after which the
+   * entry waits for the client's finish or abort to confirm.
+   */
+  private startStream(call: Header, uuid: string, fd: number, release: () => void) {
     const reader = new FdReader(
       fd,
       (data) => this.send(this.streamHeader(call, MessageStatus.CONTINUE), data),
-      (err) => {
-        if (!this.streams.has(call.serial)) return;
-        if (err) this.send(this.streamHeader(call, MessageStatus.ERROR), errorBody(toVirError(err)));
-        else this.send(this.streamHeader(call, MessageStatus.OK), new Uint8Array(0));
-        this.endStream(call.serial);
-      },
+      (err) => this.streamEof(call.serial, err),
     );
-    this.streams.set(call.serial, { reader, fd, release, proc: call.proc });
+    this.streams.set(call.serial, { reader, fd, release, proc: call.proc, uuid, call, done: false });
+  }
+
+  /** The console side ended: tell the client, free the console, keep the serial for the handshake. */
+  private streamEof(serial: number, err?: Error) {
+    const s = this.streams.get(serial);
+    if (!s || s.done) return;
+    if (err) this.send(this.streamHeader(s.call, MessageStatus.ERROR), errorBody(toVirError(err)));
+    else this.send(this.streamHeader(s.call, MessageStatus.CONTINUE), new Uint8Array(0));
+    this.releaseStream(s);
+  }
+
+  private releaseStream(s: { reader: FdReader; fd: number; release(): void; done: boolean }) {
+    if (s.done) return;
+    s.done = true;
+    s.reader.close();
+    closeQuiet(s.fd);
+    s.release();
   }
 
   private endStream(serial: number) {
     const s = this.streams.get(serial);
     if (!s) return;
     this.streams.delete(serial);
-    s.reader.close();
-    closeQuiet(s.fd);
-    s.release();
+    this.releaseStream(s);
   }
 
   /** Client side of a stream: CONTINUE carries input, OK finishes, ERROR aborts. */
@@ -260,7 +276,10 @@ export class Session {
     const h = p.header;
     const s = this.streams.get(h.serial);
     if (!s) return; // late data for a stream that already ended
-    if (h.status === MessageStatus.CONTINUE) return s.reader.write(bodyOf(p));
+    if (h.status === MessageStatus.CONTINUE) {
+      if (!s.done) s.reader.write(bodyOf(p));
+      return;
+    }
     // finish and abort are both confirmed with an empty STREAM OK, as libvirtd does
     this.endStream(h.serial);
     this.send(this.streamHeader(h, MessageStatus.OK), new Uint8Array(0));
@@ -277,6 +296,9 @@ export class Session {
 
   private emit(ev: LifecycleEvent) {
     if (this.stream.isClosed) return;
+    if (ev.event === LifecycleEventType.STOPPED || ev.event === LifecycleEventType.CRASHED) {
+      for (const [serial, st] of [...this.streams]) if (st.uuid === ev.dom.uuid) this.streamEof(serial);
+    }
     const dom = { name: ev.dom.name, uuid: ev.dom.uuid, id: ev.dom.id };
     const msg = { dom, event: ev.event, detail: ev.detail };
     const hdr = (proc: number): Header => ({ prog: Program.REMOTE, vers: REMOTE_PROTOCOL_VERSION, proc, type: MessageType.MESSAGE, serial: 0, status: MessageStatus.OK });

@@ -280,19 +280,24 @@ export class RemoteConnection implements Connection {
     let serial = 0;
     let ended = false;
     const local = new FdStream(mine);
-    const end = (abort: boolean) => {
+    // both ways out end with a handshake the daemon confirms with STREAM OK: abort (ERROR)
+    // when our side closes, finish (OK) after the daemon's EOF (an empty CONTINUE)
+    const end = (status: number) => {
       if (ended) return;
       ended = true;
-      this.rpc.streams.delete(serial);
-      if (abort) this.rpc.sendStream(def, serial, MessageStatus.ERROR, new Uint8Array(0));
+      this.rpc.streams.set(serial, () => this.rpc.streams.delete(serial));
+      if (status >= 0) this.rpc.sendStream(def, serial, status, new Uint8Array(0));
+      else this.rpc.streams.delete(serial);
       local.close();
     };
     try {
       await this.rpc.callFds(def, { dom, dev_name: devName ?? null, flags: 0 }, [], (s) => {
         serial = s;
         this.rpc.streams.set(s, (p) => {
-          if (p.header.status === MessageStatus.CONTINUE) local.write(bodyOf(p));
-          else end(false); // the daemon finished (console closed) or failed
+          const body = bodyOf(p);
+          if (p.header.status === MessageStatus.CONTINUE && body.length) local.write(body);
+          else if (p.header.status === MessageStatus.CONTINUE) end(MessageStatus.OK); // EOF: finish
+          else end(-1); // the daemon reported an error, or the connection died
         });
       });
     } catch (e) {
@@ -302,11 +307,11 @@ export class RemoteConnection implements Connection {
       throw e;
     }
     local.onData = (data) => this.rpc.sendStream(def, serial, MessageStatus.CONTINUE, data);
-    local.onClose = () => end(true);
+    local.onClose = () => end(MessageStatus.ERROR);
     return {
       fd: theirs,
       close: () => {
-        end(true);
+        end(MessageStatus.ERROR);
         closeQuiet(theirs);
       },
     };
