@@ -48,6 +48,7 @@ export function runCase(name: string): CaseResult {
       runDir: "/var/run/libvirt/qemu",
       env: { PATH: "/bin", USER: "test", LOGNAME: "test" },
       fds: fakeFds,
+      isCdrom: (p) => p === "/dev/cdrom", // libvirt's test mock: the only host CD-ROM
     });
     r.args = formatArgs(cmd.env, cmd.argv);
   } catch (e) {

@@ -31,9 +31,11 @@ function newc(entries: Entry[]): Uint8Array {
   return out;
 }
 
-/** Write an initramfs whose init prints `marker` on the console, then powers off. */
+/** Write an initramfs whose init prints `marker` on the console, then powers off. The pause
+ * lets a console reader drain the pty: on poweroff the driver ends QEMU (on_poweroff=destroy),
+ * and a pty's unread input is dropped when QEMU closes its side. */
 export function buildInitramfs(path: string, marker: string): void {
-  const init = `#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho ${marker}\n/bin/busybox poweroff -f\n`;
+  const init = `#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho ${marker}\n/bin/busybox sleep 1\n/bin/busybox poweroff -f\n`;
   writeFileSync(
     path,
     newc([

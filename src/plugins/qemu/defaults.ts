@@ -14,6 +14,9 @@ const DEVICE_ORDER = [
   "redirfilter", "hub", "watchdog", "memballoon", "rng", "nvram", "panic", "shmem", "memory", "iommu", "vsock",
 ];
 /** Top-level order of the elements defaults may add. */
+/** libvirt's virDomainNetModel enum names. */
+const KNOWN_NIC_MODELS = ["virtio", "virtio-transitional", "virtio-non-transitional", "e1000", "e1000e", "igb", "rtl8139", "usb-net", "spapr-vlan", "lan9118", "scm91c111", "vlance", "vmxnet", "vmxnet2", "vmxnet3", "Am79C970A", "Am79C973", "82540EM", "82545EM", "82543GC"];
+
 const TOP_AFTER_OS = ["features", "cpu", "clock", "on_poweroff", "on_reboot", "on_crash", "pm", "perf", "devices", "seclabel", "launchSecurity"];
 
 export const diskIndex = (dst: string): number => {
@@ -70,7 +73,8 @@ function osDefaults(dom: El, caps: QemuCaps): void {
   }
   type.attrs = { arch, machine };
   const perDeviceBoot = dom.child("devices")?.kids.some((d) => d.kids.some((k) => k.name === "boot"));
-  if (!os.kids.some((k) => k.name === "boot") && !perDeviceBoot && !os.kids.some((k) => k.name === "kernel")) {
+  // Even with a direct kernel boot, as libvirt: the disk still gets bootindex 1.
+  if (!os.kids.some((k) => k.name === "boot") && !perDeviceBoot) {
     os.insert(new El("boot", { dev: "hd" }), ["bootmenu", "smbios", "bios"]);
   }
 }
@@ -269,6 +273,10 @@ function deviceDefaults(dom: El, devs: El): void {
   for (const n of devs.kids.filter((k) => k.name === "interface")) {
     const mac = n.kids.find((k) => k.name === "mac");
     if (mac?.attrs.address) mac.attrs.address = mac.attrs.address.toLowerCase();
+    // libvirt matches the NIC models it knows case-insensitively and stores their canonical name.
+    const model = n.kids.find((k) => k.name === "model");
+    const known = model?.attrs.type && KNOWN_NIC_MODELS.find((m) => m.toLowerCase() === model.attrs.type!.toLowerCase());
+    if (known) model!.attrs.type = known;
   }
   if (isQ35(dom.child("os")!.child("type")!.attrs.machine!) && !devs.kids.some((k) => k.name === "watchdog")) {
     sortedInsert(new El("watchdog", { model: "itco", action: "reset" }));

@@ -8,6 +8,8 @@ export function chardevBackend(ctx: Ctx, dev: El, id: string, alias: string): vo
   const type = dev.a("type") ?? "pty";
   const src = dev.all("source")[0];
   const proto = dev.child("protocol")?.a("type");
+  // Backends that need a <source> and have none (libvirt would invent a socket path for some).
+  if (!src && ["file", "tcp", "unix", "udp", "dev", "pipe"].includes(type)) throw unsupported(`${dev.path()}/source`);
   switch (type) {
     case "pty":
       src?.a("path");

@@ -27,6 +27,8 @@ export interface BuildOptions {
   /** Passed through when set, as libvirt passes its own PATH/USER/LOGNAME. */
   env: { PATH?: string; USER?: string; LOGNAME?: string };
   fds: FdSource;
+  /** Whether a host block device is a CD-ROM drive (default: asks the host). */
+  isCdrom?: (path: string) => boolean;
   /** Directory for hugepage-backed memory. */
   hugepagesDir?: string;
 }

@@ -4,6 +4,17 @@ import { push, unsupported, type Ctx } from "./context.ts";
 import { diskIndex } from "../defaults.ts";
 import type { El } from "../xml.ts";
 import { hasFlag } from "../caps.ts";
+import { statSync } from "node:fs";
+
+/** SCSI CD-ROM block devices (sr, major 11): how the host tells a CD-ROM drive. */
+function hostIsCdrom(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isBlockDevice() && Math.floor(st.rdev / 256) % 4096 === 11;
+  } catch {
+    return false;
+  }
+}
 
 /** libvirt's cache modes as QEMU's cache.direct / cache.no-flush / write-cache. */
 const CACHE: Record<string, { direct: boolean; noFlush: boolean; wc: "on" | "off" }> = {
@@ -40,12 +51,13 @@ interface Source {
   local: boolean;
 }
 
-function storageNode(d: El, src: El, type: string, device: string): Source {
+function storageNode(d: El, src: El, type: string, device: string, isCdrom: (path: string) => boolean): Source {
   switch (type) {
     case "file":
       return { node: { driver: "file", filename: src.a("file") }, local: true };
     case "block":
-      return { node: { driver: device === "cdrom" ? "host_cdrom" : "host_device", filename: src.a("dev") }, local: true };
+      // host_cdrom only for a real CD-ROM drive on the host (libvirt's virFileIsCDROM).
+      return { node: { driver: device === "cdrom" && isCdrom(src.attrs.dev!) ? "host_cdrom" : "host_device", filename: src.a("dev") }, local: true };
     case "network": {
       const proto = src.a("protocol")!;
       const name = src.a("name") ?? "";
@@ -78,8 +90,10 @@ export function buildFloppyGlobals(ctx: Ctx): void {
 
 export function buildDisks(ctx: Ctx): void {
   const disks = ctx.devs.all("disk");
-  let remaining = disks.filter((d) => d.kids.some((k) => k.name === "source")).length;
+  // Node names count down over all disks, empty drives included, as libvirt numbers them.
+  let remaining = disks.length + 1;
   for (const d of disks) {
+    const n = --remaining;
     const type = d.a("type") ?? "file";
     const device = d.a("device") ?? "disk";
     const target = d.child("target")!;
@@ -99,9 +113,8 @@ export function buildDisks(ctx: Ctx): void {
     if (bus === "usb" && !src && device === "cdrom") throw unsupported("'usb' disk must not be empty");
     let drive: string | undefined;
     if (src) {
-      const n = remaining--;
       const storage = `libvirt-${n}-storage`;
-      const { node } = storageNode(d, src, type, device);
+      const { node } = storageNode(d, src, type, device, ctx.opts.isCdrom ?? hostIsCdrom);
       for (const k of src.kids) if (!k.used) throw unsupported(k.path());
       for (const k of ["startupPolicy", "index"]) src.a(k);
       const cacheObj = cache ? { cache: { direct: cache.direct, "no-flush": cache.noFlush } } : {};

@@ -1,6 +1,7 @@
 // Guest RAM: -m, the memory backend objects, NUMA nodes and DIMMs.
 import { errors } from "../../../core/errors.ts";
 import { json } from "./argv.ts";
+import { hasFlag } from "../caps.ts";
 import { push, unsupported, type Ctx } from "./context.ts";
 import { alignUp, toKiB } from "../units.ts";
 
@@ -34,7 +35,12 @@ export function buildMemory(ctx: Ctx): void {
   push(ctx, "-m", m);
   if (!cells.length) {
     const o: Record<string, unknown> = backing
-      ? { "qom-type": "memory-backend-file", id: "pc.ram", "mem-path": `${ctx.opts.hugepagesDir ?? "/dev/hugepages2M"}/libvirt/qemu/${ctx.opts.id}-${ctx.name.slice(0, 20)}`, prealloc: true, size: boot * 1024 }
+      ? {
+        "qom-type": "memory-backend-file", id: "pc.ram", "mem-path": `${ctx.opts.hugepagesDir ?? "/dev/hugepages2M"}/libvirt/qemu/${ctx.opts.id}-${ctx.name.slice(0, 20)}`,
+        // Keeps the RAM block named 'pc.ram' as with plain RAM, so migration streams stay compatible.
+        ...(hasFlag(ctx.opts.caps, "memory-backend-file.x-use-canonical-path-for-ramblock-id") ? { "x-use-canonical-path-for-ramblock-id": false } : {}),
+        prealloc: true, size: boot * 1024,
+      }
       : { "qom-type": "memory-backend-ram", id: "pc.ram", size: boot * 1024 };
     push(ctx, "-object", json(o));
   }
