@@ -32,16 +32,18 @@ const running = (pid: number) => {
 };
 const mountCount = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").length;
 const ourFds = () => readdirSync("/proc/self/fd").length;
-const cgroupDirs = () => {
+const cgroupDirs = (uuid: string) => {
   const l = detectLayout();
-  return [...new Set([...l.v1.values(), ...(l.v2 ? [l.v2] : [])])].flatMap((m) => (existsSync(`${m}/bunvirt`) ? readdirSync(`${m}/bunvirt`, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${m}/${e.name}`) : []));
+  return [...new Set([...l.v1.values(), ...(l.v2 ? [l.v2] : [])])].flatMap((m) => (existsSync(`${m}/bunvirt/lxc-${uuid}`) ? [`${m}/bunvirt/lxc-${uuid}`] : []));
 };
 /** Processes whose command line mentions our rootfs or supervisor. */
 const strayProcs = () =>
   readdirSync("/proc").filter((p) => {
     if (!/^\d+$/.test(p)) return false;
     try {
-      return running(Number(p)) && readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("bunvirt-supervisor");
+      // ours only: other suites may run containers at the same time
+      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
+      return running(Number(p)) && cmd.startsWith("bunvirt-supervisor") && cmd.includes(`${state}/`);
     } catch {
       return false;
     }
@@ -118,17 +120,18 @@ describe.skipIf(skip)("container lifecycle (needs root + busybox-static)", () =>
     // warm-up: first start compiles the executor and opens the supervisor memfd
     await conn.create(dom);
     await conn.destroy(dom);
-    const before = { mounts: mountCount(), fds: ourFds(), cgroups: cgroupDirs().length, procs: strayProcs().length };
+    const before = { mounts: mountCount(), fds: ourFds(), cgroups: cgroupDirs(dom.uuid).length, procs: strayProcs().length };
     for (let i = 0; i < 200; i++) {
       await conn.create(dom);
       await conn.destroy(dom);
     }
     await Bun.sleep(20);
-    const after = { mounts: mountCount(), fds: ourFds(), cgroups: cgroupDirs().length, procs: strayProcs().length };
+    const after = { mounts: mountCount(), fds: ourFds(), cgroups: cgroupDirs(dom.uuid).length, procs: strayProcs().length };
     // fds: a lifecycle watcher socket of the warm-up run may still be open in `before`
     expect(after.fds).toBeLessThanOrEqual(before.fds);
     expect({ ...after, fds: 0 }).toEqual({ ...before, fds: 0 });
     expect(after.cgroups).toBe(0);
+    expect(after.procs).toBe(0);
     expect(readdirSync(`${state}/run`).sort()).toEqual(["next-id"]);
     await conn.undefine(dom);
   }, 120_000);
