@@ -19,6 +19,16 @@ const CONNECT_RO = 1;
 /** Concurrent calls per client (libvirtd's max_client_requests is 5; we allow more, still bounded). */
 const MAX_CLIENT_REQUESTS = 32;
 
+/** A console a client has open: our dup of its fd, the driver's release, the call it answers. */
+interface ConsoleEntry {
+  reader: FdReader;
+  fd: number;
+  release(): void;
+  uuid: string;
+  call: Header;
+  /** The console side ended; waiting for the client's finish/abort to confirm. */
+  done: boolean;
+}
 
 export interface ServerOptions {
   /** Open (or share) the driver connection for the URI a client names in CONNECT_OPEN. */
@@ -50,7 +60,7 @@ export class Session {
   /** Calls waiting for a slot: a client may not keep more than MAX_CLIENT_REQUESTS in the driver. */
   private queued: Packet[] = [];
   /** Open console streams by the serial of their DOMAIN_OPEN_CONSOLE call. */
-  private streams = new Map<number, { reader: FdReader; fd: number; release(): void; proc: number; uuid: string; call: Header; done: boolean }>();
+  private streams = new Map<number, ConsoleEntry>();
 
   constructor(
     private readonly stream: FdStream,
@@ -244,7 +254,7 @@ export class Session {
       (data) => this.send(this.streamHeader(call, MessageStatus.CONTINUE), data),
       (err) => this.streamEof(call.serial, err),
     );
-    this.streams.set(call.serial, { reader, fd, release, proc: call.proc, uuid, call, done: false });
+    this.streams.set(call.serial, { reader, fd, release, uuid, call, done: false });
   }
 
   /** The console side ended: tell the client, free the console, keep the serial for the handshake. */
@@ -256,7 +266,7 @@ export class Session {
     this.releaseStream(s);
   }
 
-  private releaseStream(s: { reader: FdReader; fd: number; release(): void; done: boolean }) {
+  private releaseStream(s: ConsoleEntry) {
     if (s.done) return;
     s.done = true;
     s.reader.close();
