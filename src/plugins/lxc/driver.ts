@@ -135,12 +135,13 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
       // With an idmap the container's root is a mapped uid: give it its console.
       if (spec.idmap) chownSync(pty.slave, hostIdOf(spec.idmap.uid, 0), hostIdOf(spec.idmap.gid, 0));
       listen = unixListen(socket);
-      cg.create(limits);
-      trace("cgroup created");
       const l = await launch(spec, { listen, ptyMaster: pty.master, ptySlave: slave, pass: opts.fds ?? [] }, { socket, status, stage: rt.stage ?? "", cgroupDirs: cg.dirs }, (pid) => {
         trace(`init ${pid} waiting`);
         rt.initPid = pid;
         if (spec.idmap) writeIdmap(pid, spec.idmap);
+        // Created only now: cgroup mkdir waits on the kernel's cgroup_mutex, which the migration
+        // warm-up holds through its grace period; by now that has (mostly) passed.
+        cg.create(limits);
         cg.addPid(pid);
         setupNetwork(def, pid, rt);
         trace("init placed");
