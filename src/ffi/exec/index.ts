@@ -23,7 +23,7 @@ const symbols = {
 
 // bv_call operation numbers (executor.c)
 const CALL = { pipe: 1, close: 2, write: 3, read: 4, waitpid: 5, kill: 6, memfd: 7, openpty: 8, listen: 9, connect: 10, pidfd: 11, open: 12, pending: 13, pollIn: 14 } as const;
-type Ptr = Parameters<typeof ptr>[0] | null;
+type Ptr = ReturnType<typeof ptr> | null;
 
 type Symbols = ReturnType<typeof cc<typeof symbols>>["symbols"];
 let compiled: Symbols | undefined;

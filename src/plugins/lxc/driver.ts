@@ -4,7 +4,7 @@
 // records the exit status; the driver talks to the supervisor through RUN/NAME.sock, so any later
 // bunvirt process (CLI or daemon) can reconnect.
 
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, rmdirSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostCapabilities } from "../../core/capabilities.ts";
 import type { DomainDef, ChardevDev } from "../../core/conf/index.ts";
@@ -356,7 +356,6 @@ function hostIdOf(map: { start: number; target: number; count: number }[], id: n
 }
 
 function writeIdmap(pid: number, m: NonNullable<DomainDef["idmap"]>) {
-  const { writeFileSync } = require("node:fs") as typeof import("node:fs");
   const text = (l: { start: number; target: number; count: number }[]) => l.map((e) => `${e.start} ${e.target} ${e.count}`).join("\n") + "\n";
   if (m.uid.length) writeFileSync(`/proc/${pid}/uid_map`, text(m.uid));
   if (m.gid.length) writeFileSync(`/proc/${pid}/gid_map`, text(m.gid));

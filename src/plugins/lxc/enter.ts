@@ -4,7 +4,7 @@
 
 import { readlinkSync } from "node:fs";
 import { errors, ErrorDomain } from "../../core/errors.ts";
-import { Program, decodeWaitStatus, openFd, spawnProgram, waitPid, killPid } from "../../ffi/exec/index.ts";
+import { Program, closeFd, decodeWaitStatus, killPid, openFd, spawnProgram, waitPid } from "../../ffi/exec/index.ts";
 import { NS } from "./container.ts";
 import type { DomainDef } from "../../core/conf/index.ts";
 
@@ -31,7 +31,7 @@ export function openNamespaces(initPid: number, _def?: DomainDef): number[] {
   try {
     for (const n of NS_NAMES) out.push(openFd(`/proc/${initPid}/ns/${n}`));
   } catch (e) {
-    for (const fd of out) require("../../ffi/exec/index.ts").closeFd(fd);
+    for (const fd of out) closeFd(fd);
     throw e;
   }
   return out;
