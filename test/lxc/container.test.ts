@@ -46,7 +46,7 @@ describe.skipIf(skip)("busybox container (needs root + busybox-static)", () => {
         "container=lxc-libvirt name=bb1",
         "uuid_ok=yes",
         "PATH=/bin:/usr/bin:/sbin:/usr/sbin TERM=linux HOME=/",
-        "dev: console fd full null ptmx pts random shm stderr stdin stdout tty urandom zero",
+        "dev: console fd full null ptmx pts random shm stderr stdin stdout tty tty1 urandom zero",
         "pts: ptmx",
         "tty: /dev/console",
         `CapBnd:\t${bnd.toString(16).padStart(16, "0")}`,
@@ -60,7 +60,7 @@ describe.skipIf(skip)("busybox container (needs root + busybox-static)", () => {
 
   test("application container shares the host root with fresh /proc and /dev", async () => {
     const { out, status } = await runXml(conn, domXml({ name: "app1", args: ["-c", "echo $(ls /dev | wc -l) $$; test -d /usr/lib && echo host-root; test -e /bin/busybox || echo no-busybox-root"] }));
-    expect(out).toBe("14 1\nhost-root\n" + (existsSync("/bin/busybox") ? "" : "no-busybox-root\n"));
+    expect(out).toBe("15 1\nhost-root\n" + (existsSync("/bin/busybox") ? "" : "no-busybox-root\n"));
     expect(status).toBe(0);
   });
 

@@ -226,6 +226,9 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
   p.symlink("/proc/self/fd/2", at("/dev/stderr"));
   p.open(at("/dev/console"), O.WRONLY | O.CREAT, 0o600, -2);
   p.moveMount(CONSOLE_TREE_FD, at("/dev/console"), "bind console");
+  // libvirt gives the first console as /dev/tty1 too (getty-style inits expect it)
+  p.open(at("/dev/tty1"), O.WRONLY | O.CREAT, 0o600, -2);
+  p.mount(at("/dev/console"), at("/dev/tty1"), null, MS.BIND, null, "bind console on /dev/tty1");
   for (const d of spec.devices) {
     const dir = d.path.slice(0, d.path.lastIndexOf("/"));
     if (dir && dir !== "/dev") mkdirs(p, at, dir, "/dev");
