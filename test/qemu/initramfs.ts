@@ -58,8 +58,13 @@ export function hostKernel(): string | undefined {
   }
 }
 
-// TCG: on these hosts (nested KVM) the Debian kernel hangs right after "Booting from ROM" under
-// -accel kvm, with or without bunvirt (plain qemu-system-x86_64 too); TCG boots it in ~2 s.
+// TCG: these hosts are Firecracker VMs (kernel 6.18-fc) with nested /dev/kvm. Under -accel kvm the
+// Debian 6.1 kernel never leaves its decompressor: serial shows SeaBIOS, "Probing EDD… ok" and
+// (with earlyprintk) "KASLR disabled", then nothing for 90 s; HMP `info registers` shows RIP
+// cycling in 0x4f3a56b–0x4f3a782 (the relocated decompressor) with RSI/RDI changing. Same with
+// -cpu qemu64/host/max, host minus pdpe1gb or minus avx*/xsave, q35, kernel-irqchip=off, plain
+// qemu-system-x86_64 without bunvirt. Real-mode firmware runs fine; long-mode guest code does not
+// progress. TCG boots the same kernel in ~2 s. kvm domains are still started for real (boot.test.ts).
 export function kernelBootXml(name: string, initrd: string, type = "qemu"): string {
   return `<domain type='${type}'>
   <name>${name}</name>
