@@ -74,6 +74,7 @@ extern void _exit(int code);
 #define NR_pivot_root 41
 #define NR_capset 91
 #define NR_capget 90
+#define NR_bpf 280
 #define NR_rt_sigaction 134
 #define NR_rt_sigprocmask 135
 #define NR_execveat 281
@@ -83,6 +84,7 @@ extern void _exit(int code);
 #define NR_pivot_root 155
 #define NR_capset 126
 #define NR_capget 125
+#define NR_bpf 321
 #define NR_rt_sigaction 13
 #define NR_rt_sigprocmask 14
 #define NR_execveat 322
@@ -563,6 +565,32 @@ int bv_poll_in(int fd, int timeout_ms) {
   return r > 0 ? 1 : 0;
 }
 
+/* Load a BPF_PROG_TYPE_CGROUP_DEVICE program (n instructions of 8 bytes) and attach it to the
+ * cgroup v2 directory open at cgfd. Returns 0 or -errno. The attachment keeps the program. */
+int bv_bpf_devices(const void *insns, int n, int cgfd) {
+  unsigned char attr[128];
+  unsigned char a2[128];
+  static const char license[] = "GPL";
+  int i, prog;
+  long r;
+  for (i = 0; i < 128; i++) { attr[i] = 0; a2[i] = 0; }
+  *(u32 *)(attr + 0) = 15;            /* prog_type = BPF_PROG_TYPE_CGROUP_DEVICE */
+  *(u32 *)(attr + 4) = (u32)n;        /* insn_cnt */
+  *(u64 *)(attr + 8) = (u64)(unsigned long)insns;
+  *(u64 *)(attr + 16) = (u64)(unsigned long)license;
+  *(u32 *)(attr + 68) = 6;            /* expected_attach_type = BPF_CGROUP_DEVICE */
+  r = syscall(NR_bpf, 5 /* BPF_PROG_LOAD */, attr, 128);
+  if (r < 0) return -*__errno_location();
+  prog = (int)r;
+  *(u32 *)(a2 + 0) = (u32)cgfd;       /* target_fd */
+  *(u32 *)(a2 + 4) = (u32)prog;       /* attach_bpf_fd */
+  *(u32 *)(a2 + 8) = 6;               /* attach_type = BPF_CGROUP_DEVICE */
+  r = syscall(NR_bpf, 8 /* BPF_PROG_ATTACH */, a2, 128);
+  i = r < 0 ? -*__errno_location() : 0;
+  close(prog);
+  return i;
+}
+
 /* One entry point for the parent-side helpers: bun:ffi builds a trampoline per bound symbol
  * (about 0.4 ms each at start-up), so the helpers share one. */
 int bv_call(int op, void *p, int a, int b, int c) {
@@ -581,6 +609,7 @@ int bv_call(int op, void *p, int a, int b, int c) {
   case 12: return bv_open((const char *)p, a);
   case 13: return bv_pending(a);
   case 14: return bv_poll_in(a, b);
+  case 15: return bv_bpf_devices(p, a, b);
   }
   return -38; /* ENOSYS */
 }

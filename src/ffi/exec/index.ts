@@ -22,7 +22,7 @@ const symbols = {
 } as const;
 
 // bv_call operation numbers (executor.c)
-const CALL = { pipe: 1, close: 2, write: 3, read: 4, waitpid: 5, kill: 6, memfd: 7, openpty: 8, listen: 9, connect: 10, pidfd: 11, open: 12, pending: 13, pollIn: 14 } as const;
+const CALL = { pipe: 1, close: 2, write: 3, read: 4, waitpid: 5, kill: 6, memfd: 7, openpty: 8, listen: 9, connect: 10, pidfd: 11, open: 12, pending: 13, pollIn: 14, bpfDevices: 15 } as const;
 type Ptr = ReturnType<typeof ptr> | null;
 
 type Symbols = ReturnType<typeof cc<typeof symbols>>["symbols"];
@@ -45,6 +45,7 @@ export interface Native {
   bv_open(path: ReturnType<typeof ptr>, flags: number): number;
   bv_pending(fd: number): number;
   bv_poll_in(fd: number, timeoutMs: number): number;
+  bv_bpf_devices(insns: ReturnType<typeof ptr>, count: number, cgroupFd: number): number;
 }
 let native: Native | undefined;
 
@@ -70,6 +71,7 @@ export function nativeExec(): Native {
     bv_open: (path, flags) => call(CALL.open, path, flags),
     bv_pending: (fd) => call(CALL.pending, null, fd),
     bv_poll_in: (fd, t) => call(CALL.pollIn, null, fd, t),
+    bv_bpf_devices: (insns, n, fd) => call(CALL.bpfDevices, insns, n, fd),
   };
   return native;
 }

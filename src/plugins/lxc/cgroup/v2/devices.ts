@@ -1,7 +1,9 @@
+import { attachDeviceFilter } from "../../../../ffi/exec/bpf.ts";
 import type { CgroupLimits } from "../types.ts";
 
-/** cgroup v2 has no devices files: enforcement needs a BPF_CGROUP_DEVICE program, which we do
- * not load yet. The private /dev (only the nodes we create) is the remaining barrier; report it. */
-export function applyDevices(_dir: string, _l: CgroupLimits): { enforced: boolean } {
-  return { enforced: false };
+/** cgroup v2 has no devices files: the allow-list becomes a BPF_CGROUP_DEVICE program attached
+ * to the container's cgroup (everything not listed is denied). */
+export function applyDevices(dir: string, l: CgroupLimits): { enforced: boolean } {
+  attachDeviceFilter(dir, l.devices);
+  return { enforced: true };
 }
