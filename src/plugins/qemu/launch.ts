@@ -28,6 +28,9 @@ export interface LaunchResult {
 
 export async function launch(dom: El, caps: QemuCaps, id: number, root: string, paused: boolean): Promise<LaunchResult> {
   const name = dom.kids.find((k) => k.name === "name")!.text!;
+  // Thread pinning and NUMA memory placement are applied by the driver after exec, which this
+  // driver does not do yet: refuse rather than run the guest unpinned.
+  for (const k of ["cputune", "numatune"]) if (dom.kids.some((e) => e.name === k)) throw errors.configUnsupported(`/domain/${k}`, ErrorDomain.QEMU);
   const libDir = join(root, "lib");
   const domainDir = `domain-${id}-${name.slice(0, 20)}`;
   const dir = join(libDir, domainDir);

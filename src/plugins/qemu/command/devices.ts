@@ -38,7 +38,8 @@ export function buildGraphics(ctx: Ctx): void {
     const port = Number(g.a("port") ?? -1);
     const autoport = g.a("autoport") === "yes" || port < 0;
     const listenEl = g.all("listen")[0];
-    const addr = listenEl?.a("address") ?? g.a("listen") ?? "127.0.0.1";
+    const legacy = g.a("listen"); // the old attribute mirrors the first <listen address>
+    const addr = listenEl?.a("address") ?? legacy ?? "127.0.0.1";
     listenEl?.a("type");
     if (autoport) throw unsupported("vnc autoport");
     const host = addr.includes(":") ? `[${addr}]` : addr;

@@ -96,6 +96,13 @@ export function buildCommand(dom: El, opts: BuildOptions): Command {
   buildMemory(ctx);
   p("-overcommit", "mem-lock=off");
   buildSmp(ctx);
+  const iothreads = Number(dom.t("iothreads") ?? 0);
+  for (let i = 1; i <= iothreads; i++) p("-object", json({ "qom-type": "iothread", id: `iothread${i}` }));
+  // Pinning and NUMA placement do not change the command line; launch.ts refuses them at start.
+  dom.child("cputune")?.consume();
+  dom.child("numatune")?.consume();
+  // A container setting: libvirt's QEMU driver accepts it and ignores it.
+  dom.child("idmap")?.consume();
   buildNuma(ctx);
   p("-uuid", dom.t("uuid")!);
   if (!devs.kids.some((k) => k.name === "graphics")) p("-display", "none");

@@ -20,8 +20,11 @@ export function buildMemory(ctx: Ctx): void {
   const max = dom.child("maxMemory");
   if (max && !cells.length) throw unsupported("At least one numa node has to be configured when enabling memory hotplug");
   const dimmTotal = dimms.reduce((s, d) => s + Number(d.child("target")?.child("size")?.text ?? 0), 0);
-  // x86 QEMU needs RAM aligned to 1 MiB; NUMA cells are aligned one by one.
-  let boot = alignUp(kibOf(ctx, "memory") - dimmTotal, 1024);
+  // x86 QEMU needs RAM aligned to 1 MiB; with NUMA the initial RAM is the sum of the cells,
+  // each aligned (libvirt's qemuDomainAlignMemorySizes).
+  const boot = cells.length
+    ? cells.reduce((s, c) => s + alignUp(toKiB(c.attrs.memory ?? "0", c.attrs.unit ?? "KiB"), 1024), 0)
+    : alignUp(kibOf(ctx, "memory") - dimmTotal, 1024);
   let m = `size=${boot}k`;
   if (max) {
     max.a("unit");
@@ -70,7 +73,8 @@ export function buildDimms(ctx: Ctx): void {
     if (d.a("model") !== "dimm") throw unsupported(`memory model '${d.attrs.model}'`);
     const target = d.child("target")!;
     const size = target.child("size")!;
-    const kib = toKiB(size.text ?? "0", size.a("unit") ?? "KiB");
+    // pc-dimm sizes are rounded up to 2 MiB, as libvirt does for x86.
+    const kib = alignUp(toKiB(size.text ?? "0", size.a("unit") ?? "KiB"), 2048);
     const node = Number(target.t("node") ?? 0);
     const addr = d.child("address");
     const slot = addr?.a("slot") ?? String(i);
@@ -80,12 +84,34 @@ export function buildDimms(ctx: Ctx): void {
     const id = `memdimm${i}`;
     const o: Record<string, unknown> = { "qom-type": "memory-backend-ram", id, size: kib * 1024 };
     if (src) {
-      if (d.a("access") || src.kids.some((k) => k.name !== "pagesize" && k.name !== "nodemask")) throw unsupported(src.path());
-      throw errors.configUnsupported(`${src.path()}`);
+      if (src.kids.some((k) => k.name !== "pagesize" && k.name !== "nodemask")) throw unsupported(src.path());
+      const ps = src.child("pagesize");
+      if (ps) {
+        // Hugepage-backed: a file on the hugetlbfs mount of that page size, preallocated.
+        const page = toKiB(ps.text ?? "0", ps.a("unit") ?? "KiB");
+        const mount = page === 2048 ? (ctx.opts.hugepagesDir ?? "/dev/hugepages2M") : page === 1048576 ? "/dev/hugepages1G" : undefined;
+        if (!mount) throw unsupported(`${ps.path()} ${page} KiB`);
+        o["qom-type"] = "memory-backend-file";
+        delete o.size;
+        Object.assign(o, { "mem-path": `${mount}/libvirt/qemu/${ctx.opts.id}-${ctx.name.slice(0, 20)}`, prealloc: true, size: kib * 1024 });
+      }
+      const mask = src.t("nodemask");
+      if (mask !== undefined) Object.assign(o, { "host-nodes": expandSet(mask), policy: "bind" });
     }
     push(ctx, "-object", json(o));
     const dev: Record<string, unknown> = { driver: "pc-dimm", node, memdev: id, id: `dimm${i}`, slot: Number(slot) };
     if (base) dev.addr = Number(base);
     push(ctx, "-device", json(dev));
   });
+}
+
+/** A libvirt node/cpu set ("1-3,^2,5") as a sorted list. */
+export function expandSet(spec: string): number[] {
+  const on = new Set<number>();
+  for (const part of spec.split(",").map((x) => x.trim()).filter(Boolean)) {
+    const neg = part.startsWith("^");
+    const [a, b] = part.replace("^", "").split("-").map(Number);
+    for (let n = a!; n <= (b ?? a!); n++) neg ? on.delete(n) : on.add(n);
+  }
+  return [...on].sort((x, y) => x - y);
 }
