@@ -73,5 +73,16 @@ async function inContainer(name: string, devices: string, script: string, whileR
   cs.close();
   await conn.waitForStop!(dom);
 }
+// 200 start/destroy cycles of a container with a veth: no netdev left behind
+{
+  const before = links();
+  const dom = await conn.defineXML(domXml({ name: "cyc1", root, init: "/bin/sleep", args: ["30"], devices: "<interface type='bridge'><source bridge='br0'/><ip address='10.1.1.2' prefix='24'/></interface>" }));
+  for (let i = 0; i < 200; i++) {
+    await conn.create(dom);
+    await conn.destroy(dom);
+  }
+  await conn.undefine(dom);
+  out.cycles = { same: JSON.stringify(links()) === JSON.stringify(before), bridgePorts: r.listLinks().filter((l) => l.master === r.getLink("br0")!.index).length };
+}
 out.linksAfter = links();
 console.log(JSON.stringify(out));

@@ -23,6 +23,7 @@ test.skipIf(!isRoot || !haveBusybox)("interfaces and hostdev net in a private ne
     expect(out.direct).toEqual({ text: "eth0 lo ", kind: "macvlan" });
     expect(out.hostdevNet).toEqual({ text: "hd0 lo ", hostSeenWhileRunning: false, back: true });
     expect(out.privnet).toBe("lo ");
+    expect(out.cycles).toEqual({ same: true, bridgePorts: 0 });
     expect(out.linksAfter).toEqual(out.linksBefore);
   } finally {
     removeDir(dir);

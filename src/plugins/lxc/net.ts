@@ -65,9 +65,10 @@ export function setupNetwork(def: DomainDef, initPid: number, rt: NetRuntime): v
         const bridge = iface.type === "bridge" ? iface.source?.bridge : undefined;
         if (iface.type === "bridge" && !bridge) throw errors.configUnsupported("interface type 'bridge' needs <source bridge>", ErrorDomain.LXC);
         const host = iface.target?.dev ?? freeVnet(r);
-        const pair = createVethPair({ host, mac: iface.mac.address, bridge, ...(iface.mtu ? { mtu: iface.mtu } : {}) });
+        // The peer is born in the container's netns under its final name: a move would cost
+        // the kernel a synchronize_net() (an RCU grace period) per device.
+        const pair = createVethPair({ host, peer: guestName, peerNetns: ns, mac: iface.mac.address, bridge, ...(iface.mtu ? { mtu: iface.mtu } : {}) });
         rt.veths.push(pair.host);
-        moveToNetns(pair.peer, ns, { newName: guestName });
         iface.target = { ...(iface.target ?? {}), dev: pair.host };
         // host-side addresses/routes of type='ethernet' (<source><ip/><route/>)
         for (const ip of iface.sourceIps ?? []) r.addAddress(pair.host, `${ip.address}/${ip.prefix ?? 24}`);
