@@ -61,6 +61,9 @@ function memoryDefaults(dom: El): void {
 function osDefaults(dom: El, caps: QemuCaps): void {
   const os = dom.child("os");
   if (!os) throw errors.xml("missing <os>");
+  // A boot menu's timeout only exists while the menu is enabled.
+  const menu = os.kids.find((k) => k.name === "bootmenu");
+  if (menu && menu.attrs.enable !== "yes") delete menu.attrs.timeout;
   const type = os.child("type");
   if (!type) throw errors.xml("missing <os><type>");
   if ((type.text ?? "hvm") !== "hvm") throw errors.configUnsupported(`os type '${type.text}' is not supported by the QEMU driver`);
@@ -91,6 +94,12 @@ function cpuDefaults(dom: El): void {
       cpu.insert(new El("model", { fallback: "forbid" }, [], "qemu64"));
       for (const k of rest) if (k.name !== "model") cpu.insert(k);
     }
+  }
+  // Every topology level is spelled out, in libvirt's order.
+  const topo = cpu.kids.find((k) => k.name === "topology");
+  if (topo) {
+    const a = topo.attrs;
+    topo.attrs = { sockets: a.sockets ?? "1", dies: a.dies ?? "1", clusters: a.clusters ?? "1", cores: a.cores ?? "1", threads: a.threads ?? "1" };
   }
 }
 
@@ -126,6 +135,7 @@ function diskDefaults(devs: El): void {
     const device = d.attrs.device ?? "disk";
     const target = d.kids.find((k) => k.name === "target");
     if (!target?.attrs.dev) throw errors.xml("missing disk target dev");
+    if (target.attrs.tray === "closed") delete target.attrs.tray; // the default is not formatted
     if (!target.attrs.bus) {
       const p = target.attrs.dev.replace(/[a-z]+$/, "");
       target.attrs.bus = { hd: "ide", sd: "scsi", vd: "virtio", fd: "fdc", xvd: "xen" }[p.replace(/[^a-z]/g, "")] ?? "ide";
@@ -175,7 +185,8 @@ function addController(devs: El, type: string, index: number, attrs: Record<stri
   }
   if (at === -1) {
     const last = devs.kids.map((k) => k.name).lastIndexOf("controller");
-    at = last >= 0 ? last + 1 : devs.kids.length;
+    const after = devs.kids.findIndex((k) => DEVICE_ORDER.indexOf(k.name) > DEVICE_ORDER.indexOf("controller"));
+    at = last >= 0 ? last + 1 : after >= 0 ? after : devs.kids.length;
   }
   devs.kids.splice(at, 0, el);
   return el;
@@ -187,22 +198,24 @@ function controllerDefaults(devs: El, machine: string): void {
   if (!usb) addController(devs, "usb", 0, { model: q35 ? "qemu-xhci" : "piix3-uhci" });
   else if (!usb.attrs.model) usb.attrs.model = q35 ? "qemu-xhci" : "piix3-uhci";
   for (const c of devs.kids.filter((k) => k.name === "controller")) if (!c.attrs.index) c.attrs = { type: c.attrs.type!, index: "0", ...c.attrs };
+  // qemuDomainDefAddDefaultDevices' order: USB, q35's built-in SATA, the PCI root; then the
+  // controllers that disks and consoles imply.
+  if (q35) addController(devs, "sata", 0);
+  addController(devs, "pci", 0, { model: q35 ? "pcie-root" : "pci-root" });
   const disks = devs.kids.filter((k) => k.name === "disk");
   const busOf = (d: El) => d.kids.find((k) => k.name === "target")?.attrs.bus;
   const ctrlOf = (d: El) => Number(d.kids.find((k) => k.name === "address")?.attrs.controller ?? 0);
   for (const d of disks) {
     const b = busOf(d);
     if (b === "ide" || b === "fdc") addController(devs, b, ctrlOf(d));
-    if (b === "scsi") addController(devs, "scsi", ctrlOf(d), { model: "lsi" });
+    if (b === "scsi") addController(devs, "scsi", ctrlOf(d), { model: "lsilogic" });
     if (b === "sata") addController(devs, "sata", ctrlOf(d));
   }
-  if (q35) addController(devs, "sata", 0);
-  for (const c of devs.kids.filter((k) => k.name === "controller" && k.attrs.type === "scsi" && !k.attrs.model)) c.attrs.model = "lsi";
+  for (const c of devs.kids.filter((k) => k.name === "controller" && k.attrs.type === "scsi" && !k.attrs.model)) c.attrs.model = "lsilogic";
   const needsVirtioSerial = devs.kids.some(
     (k) => (k.name === "console" || k.name === "channel") && k.kids.some((t) => t.name === "target" && t.attrs.type === "virtio"),
   );
   if (needsVirtioSerial) addController(devs, "virtio-serial", 0);
-  addController(devs, "pci", 0, { model: q35 ? "pcie-root" : "pci-root" });
 }
 
 function chardevDefaults(devs: El): void {
@@ -270,9 +283,23 @@ function deviceDefaults(dom: El, devs: El): void {
     if (m && !m.attrs.primary) m.attrs.primary = "yes";
   }
   if (!devs.kids.some((k) => k.name === "memballoon")) sortedInsert(new El("memballoon", { model: "virtio" }));
+  // DIMMs without an address take the lowest free slot.
+  const dimms = devs.kids.filter((k) => k.name === "memory" && k.attrs.model === "dimm");
+  const used = new Set(dimms.map((d) => d.kids.find((k) => k.name === "address")?.attrs.slot).filter((x) => x !== undefined));
+  for (const d of dimms) {
+    if (d.kids.some((k) => k.name === "address")) continue;
+    let slot = 0;
+    while (used.has(String(slot))) slot++;
+    used.add(String(slot));
+    d.insert(new El("address", { type: "dimm", slot: String(slot) }));
+  }
   for (const n of devs.kids.filter((k) => k.name === "interface")) {
     const mac = n.kids.find((k) => k.name === "mac");
     if (mac?.attrs.address) mac.attrs.address = mac.attrs.address.toLowerCase();
+    // No model: QEMU's x86 default NIC, rtl8139, written down (qemuDomainDefaultNetModel).
+    if (n.attrs.type !== "hostdev" && !n.kids.some((k) => k.name === "model")) {
+      n.insert(new El("model", { type: "rtl8139" }), ["driver", "backend", "filterref", "tune", "teaming", "link", "mtu", "coalesce", "rom", "boot", "alias", "address", "acpi"]);
+    }
     // libvirt matches the NIC models it knows case-insensitively and stores their canonical name.
     const model = n.kids.find((k) => k.name === "model");
     const known = model?.attrs.type && KNOWN_NIC_MODELS.find((m) => m.toLowerCase() === model.attrs.type!.toLowerCase());
@@ -300,6 +327,9 @@ export function applyDefaults(dom: El, { caps }: DefaultsOptions): void {
   if (!devs.kids.some((k) => k.name === "emulator")) devs.kids.unshift(Object.assign(new El("emulator", {}, [], caps.emulator), { parent: devs }));
   diskDefaults(devs);
   sortDisks(devs);
+  // libvirt keeps devices by kind in its formatter's order, whatever order the input used.
+  const rank = (e: El) => (DEVICE_ORDER.includes(e.name) ? DEVICE_ORDER.indexOf(e.name) : DEVICE_ORDER.length);
+  devs.kids.sort((a, b) => rank(a) - rank(b));
   const machine = dom.child("os")!.child("type")!.attrs.machine!;
   controllerDefaults(devs, machine);
   chardevDefaults(devs);

@@ -30,8 +30,8 @@ export function buildControllers(ctx: Ctx): void {
         if (!drv) throw unsupported(`usb controller model '${model}'`);
         dev = { driver: drv, id: idx === 0 ? "usb" : `usb${idx}`, ...props() };
       } else if (type === "scsi") {
-        const m = model ?? "lsi";
-        const drv = { lsi: "lsi", "virtio-scsi": "virtio-scsi-pci" }[m];
+        const m = model ?? "lsilogic";
+        const drv = { lsilogic: "lsi", "virtio-scsi": "virtio-scsi-pci" }[m];
         if (!drv) throw unsupported(`scsi controller model '${m}'`);
         dev = { driver: drv, id: `scsi${idx}`, ...props() };
       } else if (type === "virtio-serial") {
