@@ -31,6 +31,11 @@ export async function launch(dom: El, caps: QemuCaps, id: number, root: string, 
   // Thread pinning and NUMA memory placement are applied by the driver after exec, which this
   // driver does not do yet: refuse rather than run the guest unpinned.
   for (const k of ["cputune", "numatune"]) if (dom.kids.some((e) => e.name === k)) throw errors.configUnsupported(`/domain/${k}`, ErrorDomain.QEMU);
+  // An SR-IOV VF needs its MAC/VLAN set through the PF first; not implemented.
+  const devices = dom.kids.find((k) => k.name === "devices");
+  if (devices?.kids.some((k) => k.name === "interface" && k.attrs.type === "hostdev")) {
+    throw errors.configUnsupported("/domain/devices/interface[@type='hostdev'] (VF MAC/VLAN setup)", ErrorDomain.QEMU);
+  }
   const libDir = join(root, "lib");
   const domainDir = `domain-${id}-${name.slice(0, 20)}`;
   const dir = join(libDir, domainDir);

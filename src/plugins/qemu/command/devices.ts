@@ -106,6 +106,7 @@ export function buildHostdevs(ctx: Ctx): void {
     h.a("type");
     const src = h.child("source")!;
     const sa = src.child("address")!;
+    sa.a("type");
     const boot = ctx.bootIndex.get(h);
     const addr = h.kids.find((k) => k.name === "address");
     if (addr?.attrs.type === "unassigned") {
@@ -117,8 +118,12 @@ export function buildHostdevs(ctx: Ctx): void {
     if (type === "pci") {
       h.child("driver")?.a("name");
       if (isNet) {
+        // MAC, VLAN and virtualport are set on the host's VF, not on the command line (launch.ts refuses
+        // interface type='hostdev' until that is implemented).
         h.child("mac")?.a("address");
         h.child("model")?.consume();
+        h.child("vlan")?.consume();
+        h.child("virtualport")?.consume();
       }
       dev = { driver: "vfio-pci", host: `${hx(sa.a("domain"), 4)}:${hx(sa.a("bus"), 2)}:${hx(sa.a("slot"), 2)}.${Number(sa.a("function") ?? 0)}`, id: alias };
       if (boot !== undefined) dev.bootindex = boot;
