@@ -114,6 +114,13 @@ describe.skipIf(skip)("container lifecycle (needs root + busybox-static)", () =>
     expect(await conn.waitForStop!(dom)).toEqual({ exitStatus: 0 });
   });
 
+  test("reboot sends SIGHUP to init (libvirt's signal method)", async () => {
+    const dom = await conn.createXML(domXml({ name: "hup1", root, args: ["-c", "trap 'exit 42' HUP; while :; do sleep 0.1; done"] }));
+    await Bun.sleep(100);
+    await conn.reboot(dom);
+    expect(await conn.waitForStop!(dom)).toEqual({ exitStatus: 42 });
+  });
+
   test("200 start/destroy cycles leave no mount, cgroup, fd, process or file behind", async () => {
     const xml = domXml({ name: "cycle", root, init: "/bin/sleep", args: ["300"] });
     const dom = await conn.defineXML(xml);

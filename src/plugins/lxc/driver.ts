@@ -25,7 +25,7 @@ const D = ErrorDomain.LXC;
 const TRACE = !!process.env.BUNVIRT_TRACE;
 const trace = (what: string) => TRACE && console.error(`[lxc ${performance.now().toFixed(1)} ms] ${what}`);
 if (TRACE) process.on("exit", () => trace("process exit"));
-const SIGTERM = 15, SIGKILL = 9;
+const SIGTERM = 15, SIGKILL = 9, SIGHUP = 1;
 
 /** What a running container's record keeps (persisted in RUN/NAME.json). */
 export interface LxcRuntime extends NetRuntime {
@@ -94,10 +94,11 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
       start: (rec, opts) => this.startContainer(rec, opts),
       destroy: (rec, graceful) => this.destroyContainer(rec, graceful),
       shutdown: async (rec) => {
-        supervisorRequest(rec.runtime!.socket, `K${String.fromCharCode(SIGTERM)}S`);
+        if (!supervisorRequest(rec.runtime!.socket, `K${String.fromCharCode(SIGTERM)}S`)) throw errors.operationFailed("the container's supervisor is not reachable", D);
       },
-      reboot: async () => {
-        throw errors.noSupport("virDomainReboot", D);
+      // libvirt's LXC reboot without /dev/initctl: SIGHUP to init (its "signal" method)
+      reboot: async (rec) => {
+        if (!supervisorRequest(rec.runtime!.socket, `K${String.fromCharCode(SIGHUP)}S`)) throw errors.operationFailed("the container's supervisor is not reachable", D);
       },
       suspend: async (rec) => this.freeze(rec, true),
       resume: async (rec) => this.freeze(rec, false),
