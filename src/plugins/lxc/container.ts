@@ -108,7 +108,7 @@ export function makedev(major: number, minor: number): bigint {
 const TMP_FD = 1000;
 const CONSOLE_TREE_FD = 1020;
 
-/** Build the three-process program. Returns it and the fd the driver writes "go" to. */
+/** The three-process program (P0 → P1 = supervisor, init); init waits on goRead for the driver. */
 export function buildLaunchProgram(spec: ContainerSpec, fds: LaunchFds, paths: LaunchPaths, goRead: number, goWrite: number): Program {
   const p = new Program();
   const userns = (spec.namespaces & NS.NEWUSER) !== 0;

@@ -122,6 +122,8 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
 
     trace("start");
     warmCgroupMigration();
+    // passed fds travel through temporaries at 1000.. in the executor (below its own 1020/1023)
+    if ((opts.fds?.length ?? 0) > 16) throw errors.invalidArg(`at most 16 file descriptors can be passed to a container (got ${opts.fds!.length})`, D);
     const pty = openPty();
     let slave = -1, listen = -1;
     const { spec, limits } = specFromDef(def, pty.slave, opts.fds?.length ?? 0);
