@@ -22,11 +22,14 @@ export function normalise(s: string): string {
     .replace(/("cache":\{[^}]*\}),("auto-read-only":true,"discard":"unmap")/g, "$2,$1");
 }
 
+/** The inputs: NAME.xml (NAME.inactive.xml is libvirt's dumpxml of it). */
+export const inputs = () => readdirSync(HOST_DIR).filter((f) => f.endsWith(".xml") && !f.endsWith(".inactive.xml")).sort();
+
 export async function hostCases(): Promise<{ name: string; ours: string; theirs: string }[]> {
   const cache = mkdtempSync(join(tmpdir(), "bunvirt-caps-"));
   try {
     const caps = await probeEmulator("/usr/bin/qemu-system-x86_64", cache);
-    return readdirSync(HOST_DIR).filter((f) => f.endsWith(".xml")).sort().map((f) => {
+    return inputs().map((f) => {
       const theirs = readFileSync(join(HOST_DIR, f.replace(/\.xml$/, ".args")), "utf8");
       const path = /^LC_ALL=C PATH=(\S+) /.exec(theirs)?.[1];
       let ours: string;
@@ -54,4 +57,37 @@ if (import.meta.main) {
     }
   }
   console.log(`host libvirt 9.0 / QEMU 7.2: ${pass}/${all.length}`);
+}
+
+/** libvirt 9.0 → 10.x changes in the defined XML: topology gained clusters (10.0), q35 gained the
+ * implicit iTCO watchdog (9.1), and virtio consoles behind the serial compat console are
+ * renumbered from 1. Applied to both sides, plus virsh's trailing blank line. */
+export function normaliseXml(s: string): string {
+  return s
+    .replace(/ clusters='1'/g, "")
+    .replace(/\n\s*<watchdog model='itco' action='reset'\/>/g, "")
+    .replace(/<target type='virtio' port='\d+'\/>/g, "<target type='virtio' port='N'/>")
+    .trimEnd() + "\n";
+}
+
+/** define + dumpxml --inactive through our driver vs libvirt's NAME.inactive.xml. */
+export async function hostXmlCases(): Promise<{ name: string; ours: string; theirs: string }[]> {
+  const { qemuPlugin } = await import("../../src/plugins/qemu/index.ts");
+  const { parseUri } = await import("../../src/core/uri.ts");
+  const root = mkdtempSync(join(tmpdir(), "bunvirt-host-xml-"));
+  const conn = await qemuPlugin().open(parseUri(`qemu:///embed?root=${root}`));
+  try {
+    const out: { name: string; ours: string; theirs: string }[] = [];
+    for (const f of inputs()) {
+      const name = f.replace(/\.xml$/, "");
+      const dom = await conn.defineXML(readFileSync(join(HOST_DIR, f), "utf8"));
+      const ours = await conn.getXMLDesc(dom, 2 /* VIR_DOMAIN_XML_INACTIVE */);
+      await conn.undefine(dom);
+      out.push({ name, ours: normaliseXml(ours), theirs: normaliseXml(readFileSync(join(HOST_DIR, `${name}.inactive.xml`), "utf8")) });
+    }
+    return out;
+  } finally {
+    await conn.close();
+    rmSync(root, { recursive: true, force: true });
+  }
 }

@@ -2,7 +2,8 @@
 // friends): units, cpu model, clock, lifecycle actions, implicit controllers and devices,
 // drive and PCI addresses. The builder reads these; `dumpxml --inactive` shows them.
 import { errors } from "../../core/errors.ts";
-import { findMachine, isQ35, type QemuCaps } from "./caps.ts";
+import { findMachine, hasFlag, isQ35, type QemuCaps } from "./caps.ts";
+import { assignUsbAddresses } from "./usb.ts";
 import { El } from "./xml.ts";
 import { toKiB } from "./units.ts";
 import { assignPciAddresses } from "./address.ts";
@@ -82,7 +83,7 @@ function osDefaults(dom: El, caps: QemuCaps): void {
   }
 }
 
-function cpuDefaults(dom: El): void {
+function cpuDefaults(dom: El, caps: QemuCaps): void {
   let cpu = dom.kids.find((k) => k.name === "cpu");
   if (!cpu) cpu = dom.insert(new El("cpu"), TOP_AFTER_OS.slice(2));
   if (!cpu.attrs.mode || cpu.attrs.mode === "custom") {
@@ -94,6 +95,11 @@ function cpuDefaults(dom: El): void {
       cpu.insert(new El("model", { fallback: "forbid" }, [], "qemu64"));
       for (const k of rest) if (k.name !== "model") cpu.insert(k);
     }
+  }
+  // host-passthrough: libvirt fills check='none' and, when QEMU's host CPU has the property, migratable='on'.
+  if (cpu.attrs.mode === "host-passthrough" || cpu.attrs.mode === "maximum") {
+    const a = cpu.attrs;
+    cpu.attrs = { mode: a.mode!, check: a.check ?? "none", ...(a.migratable || hasFlag(caps, "cpu.migratable") ? { migratable: a.migratable ?? "on" } : {}), ...a };
   }
   // Every topology level is spelled out, in libvirt's order.
   const topo = cpu.kids.find((k) => k.name === "topology");
@@ -312,16 +318,18 @@ function deviceDefaults(dom: El, devs: El): void {
 
 export interface DefaultsOptions {
   caps: QemuCaps;
+  /** A definition being defined or created (not one loaded back): also assign USB addresses. */
+  newDomain?: boolean;
 }
 
 /** Apply libvirt's QEMU post-parse defaults to a parsed domain tree (in place). */
-export function applyDefaults(dom: El, { caps }: DefaultsOptions): void {
+export function applyDefaults(dom: El, { caps, newDomain }: DefaultsOptions): void {
   if (dom.name !== "domain") throw errors.xml("expected <domain>");
   const type = dom.attrs.type;
   if (type !== "qemu" && type !== "kvm") throw errors.configUnsupported(`domain type '${type}' is not supported by the QEMU driver`);
   memoryDefaults(dom);
   osDefaults(dom, caps);
-  cpuDefaults(dom);
+  cpuDefaults(dom, caps);
   lifecycleDefaults(dom);
   const devs = topChild(dom, "devices", TOP_AFTER_OS.slice(TOP_AFTER_OS.indexOf("devices") + 1));
   if (!devs.kids.some((k) => k.name === "emulator")) devs.kids.unshift(Object.assign(new El("emulator", {}, [], caps.emulator), { parent: devs }));
@@ -335,4 +343,5 @@ export function applyDefaults(dom: El, { caps }: DefaultsOptions): void {
   chardevDefaults(devs);
   deviceDefaults(dom, devs);
   assignPciAddresses(dom, devs, machine);
+  if (newDomain) assignUsbAddresses(devs);
 }

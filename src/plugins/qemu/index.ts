@@ -184,7 +184,7 @@ function makeHooks(root: string, table: () => DomainTable<QemuRuntime>): DriverH
     async prepare(def: DomainDef) {
       const dom = parseXml(formatDomainXml(def, { inactive: true }));
       await validateTree(root, dom);
-      applyDefaults(dom, { caps: await capsFor(root, emulatorOf(dom)) });
+      applyDefaults(dom, { caps: await capsFor(root, emulatorOf(dom)), newDomain: true });
       Object.assign(def, parseDomainXml(formatXml(dom)));
     },
     async start(rec, opts) {

@@ -4,6 +4,7 @@ import { json } from "./argv.ts";
 import { unsupported, type BuildOptions, type Ctx } from "./context.ts";
 import { isQ35 } from "../caps.ts";
 import { readPci } from "../pci.ts";
+import { usbPorts } from "../usb.ts";
 import type { El } from "../xml.ts";
 import { buildClock, buildCpu, buildMachine, buildPower, buildSecurity, buildSmp } from "./machine.ts";
 import { buildDimms, buildMemory, buildNuma, numaCells } from "./memory.ts";
@@ -20,33 +21,6 @@ export type { BuildOptions, FdSource } from "./context.ts";
 export interface Command {
   env: [string, string][];
   argv: string[];
-}
-
-/** USB ports in libvirt's assignment order: explicit ones kept, others take the next free port. */
-function usbPorts(devs: El): Map<El, string> {
-  const m = new Map<El, string>();
-  const users = [
-    ...devs.kids.filter((k) => k.name === "input" && k.attrs.bus === "usb"),
-    ...devs.kids.filter((k) => k.name === "disk" && k.kids.some((t) => t.name === "target" && t.attrs.bus === "usb")),
-    ...devs.kids.filter((k) => k.name === "hostdev" && k.attrs.type === "usb"),
-    ...devs.kids.filter((k) => k.name === "redirdev"),
-  ];
-  const taken = new Set<string>();
-  for (const u of users) {
-    const a = u.kids.find((k) => k.name === "address" && k.attrs.type === "usb");
-    if (a?.attrs.port) {
-      m.set(u, a.attrs.port);
-      taken.add(a.attrs.port);
-    }
-  }
-  let next = 1;
-  for (const u of users) {
-    if (m.has(u)) continue;
-    while (taken.has(String(next))) next++;
-    m.set(u, String(next));
-    taken.add(String(next));
-  }
-  return m;
 }
 
 export function buildCommand(dom: El, opts: BuildOptions): Command {
