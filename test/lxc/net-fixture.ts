@@ -35,7 +35,7 @@ async function inContainer(name: string, devices: string, script: string, whileR
   const res = await inContainer("eth1", devices, "cat /sys/class/net/eth0/address; ip -4 -o addr show eth0 | cut -d' ' -f7; ip route | grep 10.9", () => {
     hostUp = !!r.getLink("vhost0");
   });
-  out.ethernet = { text: res.text, hostUp, liveTarget: /<target dev='vhost0'\/>/.test(res.live), liveAlias: res.live.includes("<alias name='net0'/>"), after: !!r.getLink("vhost0") };
+  out.ethernet = { text: res.text, hostUp, liveTarget: /<target dev='vhost0'\/>/.test(res.live), liveAlias: res.live.includes("<alias name='net0'/>"), liveGuest: res.live.includes("<guest actual='eth0'/>"), after: !!r.getLink("vhost0") };
 }
 // bridge: host end enslaved to br0, default name vnetN
 {

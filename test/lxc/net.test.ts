@@ -17,6 +17,7 @@ test.skipIf(!isRoot || !haveBusybox)("interfaces and hostdev net in a private ne
       hostUp: true,
       liveTarget: true,
       liveAlias: true,
+      liveGuest: true,
       after: false,
     });
     expect(out.bridge).toEqual({ text: "eth0 lo ", master: "vnet0:br0" });

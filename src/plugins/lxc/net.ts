@@ -70,6 +70,7 @@ export function setupNetwork(def: DomainDef, initPid: number, rt: NetRuntime): v
         const pair = createVethPair({ host, peer: guestName, peerNetns: ns, mac: iface.mac.address, bridge, ...(iface.mtu ? { mtu: iface.mtu } : {}) });
         rt.veths.push(pair.host);
         iface.target = { ...(iface.target ?? {}), dev: pair.host };
+        iface.guest = { ...(iface.guest ?? {}), actual: guestName };
         // host-side addresses/routes of type='ethernet' (<source><ip/><route/>)
         for (const ip of iface.sourceIps ?? []) r.addAddress(pair.host, `${ip.address}/${ip.prefix ?? 24}`);
         if (iface.sourceIps?.length) r.setUp(pair.host);
@@ -78,6 +79,7 @@ export function setupNetwork(def: DomainDef, initPid: number, rt: NetRuntime): v
         const src = iface.source?.dev;
         if (!src) throw errors.configUnsupported("interface type 'direct' needs <source dev>", ErrorDomain.LXC);
         const mv = createMacvlan({ source: src, mode: (iface.source?.mode as "bridge") ?? "vepa", mac: iface.mac.address });
+        iface.guest = { ...(iface.guest ?? {}), actual: guestName };
         try {
           moveToNetns(mv, ns, { newName: guestName });
         } catch (e) {
