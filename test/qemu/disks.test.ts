@@ -90,3 +90,19 @@ test.skipIf(!!missing)(`q35: virtio qcow2 behind a root port, cdrom on the built
   }
   expect(qemuPids("guest=disks2,")).toEqual([]);
 }, 30000);
+
+test.skipIf(!!missing)("a disk QEMU cannot open: QEMU's error reported, nothing left behind", async () => {
+  const conn = await qemuPlugin().open(parseUri(`qemu:///embed?root=${dir}/root`));
+  const xml = `<domain type='qemu'><name>disks3</name><memory unit='MiB'>64</memory>
+    <os><type arch='x86_64' machine='pc'>hvm</type></os>
+    <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${dir}/absent.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>`;
+  try {
+    await expect(conn.createXML(xml)).rejects.toThrow(
+      `operation failed: QEMU exited while starting: qemu-system-x86_64: -blockdev {"driver":"file","filename":"${dir}/absent.qcow2","node-name":"libvirt-1-storage","auto-read-only":true,"discard":"unmap"}: Could not open '${dir}/absent.qcow2': No such file or directory`,
+    );
+    expect(await conn.listAllDomains()).toEqual([]);
+    expect(qemuPids("guest=disks3,")).toEqual([]);
+  } finally {
+    await conn.close();
+  }
+});

@@ -73,7 +73,9 @@ export async function launch(dom: El, caps: QemuCaps, id: number, root: string, 
       qmp = await Qmp.connect(monitor, 10000);
     } catch {
       await Bun.sleep(20);
-      const msg = readFileSync(join(dir, "qemu.log"), "utf8").trim().split("\n").slice(-3).join(" ");
+      // The last lines of QEMU's log, without the timestamps -msg timestamp=on puts in front.
+      const lines = readFileSync(join(dir, "qemu.log"), "utf8").trim().split("\n").slice(-3);
+      const msg = lines.map((l) => l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, "")).join(" ");
       throw errors.operationFailed(`QEMU exited while starting: ${msg || `exit status ${proc.exitCode}`}`, ErrorDomain.QEMU);
     }
     const ptys: Record<string, string> = {};
@@ -89,7 +91,7 @@ export async function launch(dom: El, caps: QemuCaps, id: number, root: string, 
     return { runtime: { pid, emulator: cmd.argv[0]!, dir, monitor, ptys, nets: fds.nets }, qmp };
   } catch (e) {
     closeQuiet(monFd);
-    if (pid && alive(pid)) await terminate(pid, 500);
+    if (pid) await terminate(pid, 500); // also reaps one that already exited
     fds.teardown();
     rmSync(dir, { recursive: true, force: true });
     throw e;
