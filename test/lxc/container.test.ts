@@ -35,6 +35,10 @@ describe.skipIf(skip)("busybox container (needs root + busybox-static)", () => {
       "grep CapBnd /proc/1/status",
       "echo sys: $(grep ' /sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1)",
       "ls /proc > /tmp/procs; echo procs: $(grep -c '^[0-9]' /tmp/procs)",
+      // the container's own cgroup is the root of what it sees (cgroup namespace), read-only
+      "M=/sys/fs/cgroup/memory/memory.limit_in_bytes; [ -e $M ] || M=/sys/fs/cgroup/memory.max",
+      "echo cg: $(cat $M) $(cat /proc/self/cgroup | grep -c ':/$')",
+      "(echo 1 > $M) 2>/dev/null || echo cg-ro",
       "exit 3",
     ].join("; ");
     const { out, status } = await runXml(conn, domXml({ name: "bb1", root, args: ["-c", script] }));
@@ -52,6 +56,8 @@ describe.skipIf(skip)("busybox container (needs root + busybox-static)", () => {
         `CapBnd:\t${bnd.toString(16).padStart(16, "0")}`,
         "sys: ro",
         "procs: 2",
+        `cg: 134217728 ${readFileSync("/proc/self/cgroup", "utf8").trim().split("\n").length}`,
+        "cg-ro",
         "",
       ].join("\n"),
     );

@@ -73,6 +73,9 @@ export interface ContainerSpec {
   devices: SpecDevice[];
   /** host pty slave that becomes /dev/console */
   consoleSlave: string;
+  /** cgroup filesystems to show read-only under /sys/fs/cgroup (rooted at the container's
+   * cgroup by its cgroup namespace): v1 hierarchies by name and options, and/or cgroup2 */
+  cgroupfs?: { v1: { name: string; opts: string }[]; v2?: "root" | "unified" };
 }
 
 /** Host-side resources handed to the program. */
@@ -209,6 +212,34 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
   } else {
     p.mount("/sys", at("/sys"), null, MS.BIND | MS.REC, null, "bind /sys");
     p.mount(null, at("/sys"), null, MS.BIND | MS.REMOUNT | MS.RDONLY, null, "remount /sys read-only");
+  }
+
+  // cgroup filesystems, read-only (a writable memory.limit_in_bytes would let the container lift
+  // its own limits), seen from the container's cgroup namespace. Not with a user namespace: a
+  // v1 hierarchy cannot be mounted from one.
+  if (spec.cgroupfs && !userns && spec.namespaces & NS.NEWCGROUP) {
+    // mounted read-write, then made read-only by a bind remount (a read-only mount of a
+    // superblock that the host has read-write is refused, as with sysfs)
+    const fl = MS.NOSUID | MS.NODEV | MS.NOEXEC;
+    const roBind = (t: string, name: string) => p.mount(null, t, null, MS.BIND | MS.REMOUNT | MS.RDONLY | fl, null, `remount ${name} read-only`);
+    const cg = at("/sys/fs/cgroup");
+    if (spec.cgroupfs.v2 === "root" && !spec.cgroupfs.v1.length) {
+      p.mount("cgroup2", cg, "cgroup2", fl);
+      roBind(cg, "/sys/fs/cgroup");
+    } else {
+      p.mount("cgroup", cg, "tmpfs", fl, "mode=755", "mount tmpfs on /sys/fs/cgroup");
+      for (const h of spec.cgroupfs.v1) {
+        p.mkdir(`${cg}/${h.name}`);
+        p.mount("cgroup", `${cg}/${h.name}`, "cgroup", fl, h.opts, `mount cgroup ${h.opts} on /sys/fs/cgroup/${h.name}`);
+        roBind(`${cg}/${h.name}`, `/sys/fs/cgroup/${h.name}`);
+      }
+      if (spec.cgroupfs.v2) {
+        p.mkdir(`${cg}/unified`);
+        p.mount("cgroup2", `${cg}/unified`, "cgroup2", fl);
+        roBind(`${cg}/unified`, "/sys/fs/cgroup/unified");
+      }
+      roBind(cg, "/sys/fs/cgroup");
+    }
   }
 
   // Private /dev.

@@ -5,7 +5,7 @@ import { readFileSync, statSync } from "node:fs";
 import type { DomainDef, FilesystemDev, HostdevDev } from "../../core/conf/index.ts";
 import { errors, ErrorDomain } from "../../core/errors.ts";
 import { NS, type ContainerSpec, type SpecDevice, type SpecMount } from "./container.ts";
-import { defaultDeviceRules, type CgroupLimits, type DeviceRule } from "./cgroup/index.ts";
+import { defaultDeviceRules, detectLayout, type CgroupLimits, type DeviceRule } from "./cgroup/index.ts";
 
 const D = ErrorDomain.LXC;
 
@@ -101,6 +101,14 @@ function lookupId(file: string, name: string | undefined, field: number, what: s
   throw errors.configUnsupported(`${what} '${name}' not found in the container's ${file}`, D);
 }
 
+/** The host's cgroup hierarchies as the container should see them under /sys/fs/cgroup. */
+function cgroupfsOf(): ContainerSpec["cgroupfs"] {
+  const l = detectLayout();
+  const v1 = l.v1Mounts.map((m) => ({ name: m.mnt.slice(m.mnt.lastIndexOf("/") + 1), opts: m.opts }));
+  if (!l.v2) return { v1 };
+  return { v1, v2: v1.length ? "unified" : "root" };
+}
+
 export interface SpecResult {
   spec: ContainerSpec;
   limits: CgroupLimits;
@@ -171,6 +179,7 @@ export function specFromDef(def: DomainDef, consoleSlave: string, nfds = 0): Spe
     keepCaps: keptCaps(def),
     devices,
     consoleSlave,
+    cgroupfs: cgroupfsOf(),
   };
   const shares = def.cputune?.shares;
   return { spec, limits: { memoryKiB: def.memory || undefined, cpuShares: shares, devices: rules }, privnet };

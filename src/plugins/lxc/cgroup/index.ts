@@ -16,12 +16,15 @@ const V1_CONTROLLERS = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freeze
 
 export interface CgroupLayout {
   v1: Map<string, string>;
+  /** every v1 hierarchy (controllers and named ones): mount point and its mount options */
+  v1Mounts: { mnt: string; opts: string }[];
   v2?: string;
   v2Controllers: string[];
 }
 
 export function detectLayout(mountinfo = readFileSync("/proc/self/mountinfo", "utf8")): CgroupLayout {
   const v1 = new Map<string, string>();
+  const v1Mounts: { mnt: string; opts: string }[] = [];
   let v2: string | undefined;
   for (const line of mountinfo.split("\n")) {
     const sep = line.indexOf(" - ");
@@ -32,6 +35,7 @@ export function detectLayout(mountinfo = readFileSync("/proc/self/mountinfo", "u
     if (left[3] !== "/") continue; // a bind of a sub-cgroup, not the hierarchy root
     if (fstype === "cgroup2") v2 ??= mnt;
     else if (fstype === "cgroup") {
+      if (!v1Mounts.some((m) => m.mnt === mnt)) v1Mounts.push({ mnt, opts: (superOpts ?? "").split(",").filter((o) => o !== "rw" && o !== "ro").join(",") });
       for (const o of (superOpts ?? "").split(",")) if (V1_CONTROLLERS.includes(o) && !v1.has(o)) v1.set(o, mnt);
     }
   }
@@ -41,7 +45,7 @@ export function detectLayout(mountinfo = readFileSync("/proc/self/mountinfo", "u
       v2Controllers = readFileSync(`${v2}/cgroup.controllers`, "utf8").trim().split(/\s+/).filter(Boolean);
     } catch {}
   }
-  return { v1, v2, v2Controllers };
+  return { v1, v1Mounts, v2, v2Controllers };
 }
 
 /** The cgroup(s) of one container: bunvirt/lxc-NAME in every hierarchy in use. */
