@@ -64,15 +64,3 @@ export function isI440fx(machine: string): boolean {
   return machine === "pc" || machine.startsWith("pc-i440fx") || machine.startsWith("pc-") && !isQ35(machine);
 }
 
-/** libvirt capability flags that follow from a probed QEMU's version (the QEMU release that
- * added the feature libvirt probes for through the QMP schema). */
-export function versionFlags(version: number): string[] {
-  const out: string[] = [];
-  if (version >= 2_012_000) out.push("cpu.migratable");
-  if (version >= 4_001_000) out.push("smp-dies");
-  if (version >= 7_000_000) out.push("smp-clusters");
-  if (version >= 7_002_000) out.push("netdev.stream");
-  if (version >= 8_000_000) out.push("netdev.stream.reconnect");
-  if (version >= 8_001_000) out.push("blockjob.backing-mask-protocol");
-  return out;
-}

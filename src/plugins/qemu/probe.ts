@@ -5,10 +5,11 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { errors, ErrorDomain } from "../../core/errors.ts";
 import { Qmp } from "./qmp.ts";
-import { versionFlags, type QemuCaps } from "./caps.ts";
+import type { QemuCaps } from "./caps.ts";
+import { schemaFlags } from "./schema.ts";
 
 /** Bumped whenever what a probe records changes, so older cache files are re-probed. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 interface CacheFile {
   format: number;
@@ -85,6 +86,9 @@ async function runProbe(path: string, mtimeMs: number): Promise<CacheFile> {
     const kvm = (await q.cmd("query-kvm")) as { enabled: boolean; present: boolean };
     const types = ((await q.cmd("qom-list-types", { abstract: false })) as { name: string }[]).map((t) => t.name);
     const target = (await q.cmd("query-target")) as { arch: string };
+    const schema = (await q.cmd("query-qmp-schema")) as Parameters<typeof schemaFlags>[0];
+    // max-x86_64-cpu's 'migratable' property: libvirt's cpu.migratable.
+    const cpuProps = ((await q.cmd("qom-list-properties", { typename: `max-${target.arch}-cpu` }).catch(() => [])) as { name: string }[]).map((p) => p.name);
     q.close();
     const v = ver.qemu as { major: number; minor: number; micro: number };
     const ms = machines.map((m) => ({
@@ -97,7 +101,7 @@ async function runProbe(path: string, mtimeMs: number): Promise<CacheFile> {
       accel: "tcg",
     }));
     const version = v.major * 1e6 + v.minor * 1e3 + v.micro;
-    const flags = [...types.map((t) => `device:${t}`), ...versionFlags(version)];
+    const flags = [...types.map((t) => `device:${t}`), ...schemaFlags(schema), ...(cpuProps.includes("migratable") ? ["cpu.migratable"] : [])];
     if (kvm.present && kvm.enabled) flags.push("kvm");
     return { format: CACHE_FORMAT, path, mtimeMs, version, arch: target.arch, flags, machines: [...ms, ...ms.map((m) => ({ ...m, accel: "kvm" }))], kvm: kvm.present && kvm.enabled };
   } finally {
