@@ -9,7 +9,7 @@ import type { QemuCaps } from "./caps.ts";
 import { schemaFlags } from "./schema.ts";
 
 /** Bumped whenever what a probe records changes, so older cache files are re-probed. */
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 
 interface CacheFile {
   format: number;
@@ -88,7 +88,9 @@ async function runProbe(path: string, mtimeMs: number): Promise<CacheFile> {
     const target = (await q.cmd("query-target")) as { arch: string };
     const schema = (await q.cmd("query-qmp-schema")) as Parameters<typeof schemaFlags>[0];
     // max-x86_64-cpu's 'migratable' property: libvirt's cpu.migratable.
-    const cpuProps = ((await q.cmd("qom-list-properties", { typename: `max-${target.arch}-cpu` }).catch(() => [])) as { name: string }[]).map((p) => p.name);
+    const props = async (typename: string) => ((await q.cmd("qom-list-properties", { typename }).catch(() => [])) as { name: string }[]).map((p) => p.name);
+    const cpuProps = await props(`max-${target.arch}-cpu`);
+    const fileProps = await props("memory-backend-file");
     q.close();
     const v = ver.qemu as { major: number; minor: number; micro: number };
     const ms = machines.map((m) => ({
@@ -101,7 +103,8 @@ async function runProbe(path: string, mtimeMs: number): Promise<CacheFile> {
       accel: "tcg",
     }));
     const version = v.major * 1e6 + v.minor * 1e3 + v.micro;
-    const flags = [...types.map((t) => `device:${t}`), ...schemaFlags(schema), ...(cpuProps.includes("migratable") ? ["cpu.migratable"] : [])];
+    const flags = [...types.map((t) => `device:${t}`), ...schemaFlags(schema), ...(cpuProps.includes("migratable") ? ["cpu.migratable"] : []),
+      ...(fileProps.includes("x-use-canonical-path-for-ramblock-id") ? ["memory-backend-file.x-use-canonical-path-for-ramblock-id"] : [])];
     if (kvm.present && kvm.enabled) flags.push("kvm");
     return { format: CACHE_FORMAT, path, mtimeMs, version, arch: target.arch, flags, machines: [...ms, ...ms.map((m) => ({ ...m, accel: "kvm" }))], kvm: kvm.present && kvm.enabled };
   } finally {
