@@ -3,7 +3,7 @@
 // unchanged). Each case starts a real QEMU, checks the device through netlink/sysfs and the fds
 // QEMU holds (/proc/PID/fdinfo names a tap's interface), destroys, and checks what remains.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { privateNetns } from "../netdev/netns-harness.ts";
@@ -88,6 +88,33 @@ if (privateNetns(import.meta.path) && !noQemu) {
         await conn.destroy(dom);
       }
       expect(r.getLink(name)).toBeNull();
+    });
+
+    test("managed with host-side IPs, a route and a script: all on the tap before QEMU runs", async () => {
+      const script = join(root, "ifup.sh");
+      writeFileSync(script, `#!/bin/sh\necho "$@" > ${root}/ifup.out\n`, { mode: 0o755 });
+      const nic = `<interface type='ethernet'><mac address='52:54:00:aa:00:0a'/>
+        <source><ip address='10.77.0.1' prefix='24'/><ip address='fd00:77::1' family='ipv6' prefix='64'/>
+        <route family='ipv4' address='10.78.0.0' prefix='16' gateway='10.77.0.2'/></source>
+        <target dev='bvt-hip'/><script path='${script}'/><model type='virtio'/></interface>`;
+      await withGuest("eth5", nic, () => {
+        const idx = r.requireLink("bvt-hip").index;
+        expect(r.listAddresses("bvt-hip").filter((a) => !a.address.startsWith("fe80")).map((a) => `${a.address}/${a.prefix}`).sort()).toEqual(["10.77.0.1/24", "fd00:77::1/64"]);
+        const route = r.listRoutes().find((x) => x.dst === "10.78.0.0/16");
+        expect([route?.gateway, route?.oif]).toEqual(["10.77.0.2", idx]);
+        expect(readFileSync(join(root, "ifup.out"), "utf8")).toBe("bvt-hip\n");
+      });
+      expect(r.getLink("bvt-hip")).toBeNull();
+    });
+
+    test("a failing script stops the start and removes the tap", async () => {
+      const script = join(root, "fail.sh");
+      writeFileSync(script, "#!/bin/sh\necho no network for $1 >&2\nexit 3\n", { mode: 0o755 });
+      await expect(conn.createXML(xml("eth6", `<interface type='ethernet'><mac address='52:54:00:aa:00:0b'/><target dev='bvt-fail'/><script path='${script}'/></interface>`))).rejects.toThrow(
+        `domain '${TAG}-eth6' interface 0 (type 'ethernet'): operation failed: script '${script}' for interface 'bvt-fail' failed (exit status 3): no network for bvt-fail`,
+      );
+      expect(r.getLink("bvt-fail")).toBeNull();
+      expect(qemuPids(`guest=${TAG}-eth6,`)).toEqual([]);
     });
 
     test("managed='no': existing tap used as is and kept", async () => {

@@ -6,6 +6,7 @@ import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, O_RDWR, O_CLOEXEC, bindUnix, closeQ
 import { openTap, createMacvtap, rtnl } from "../netdev/index.ts";
 import type { FdSource } from "./command/index.ts";
 import { El } from "./xml.ts";
+import { configureEthernet } from "./hostnet.ts";
 
 export interface NetRecord {
   name: string;
@@ -63,6 +64,7 @@ export class HostFds implements FdSource {
     }
     this.nets.push({ name: dev.name, kind, managed: dev.managed });
     this.teardowns.push(() => dev.teardown());
+    if (type === "ethernet" && dev.managed) configureEthernet(net, dev.name);
     // Our copies are closed once QEMU has its own (closeAll), the device stays with QEMU's.
     this.closers.push(() => dev.closeFds());
     // The live definition names the device we made, as libvirt's does.

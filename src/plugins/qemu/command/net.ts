@@ -64,7 +64,7 @@ function netdev(ctx: Ctx, n: El, i: number, type: string, virtio: boolean, queue
       target?.a("managed");
       n.child("script")?.a("path");
       const src = n.child("source");
-      if (src) src.consume(); // host-side IPs/routes are applied to the tap by the driver
+      if (src) src.consume(); // host-side IPs/routes: put on the tap at start (hostnet.ts)
       for (const ip of n.kids.filter((k) => k.name === "ip" || k.name === "route")) ip.consume();
       tapLike("ethernet");
       break;
