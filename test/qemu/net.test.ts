@@ -198,6 +198,11 @@ if (privateNetns(import.meta.path) && !noQemu) {
         expect(procFds(pid)).toContain("tun:bvt-brp");
       });
       expect(r.getLink("bvt-brp")).toBeNull();
+      // An explicit <mtu> wins over the bridge's, and QEMU's NIC is told (host_mtu).
+      await withGuest("br2", `<interface type='bridge'><mac address='52:54:00:aa:00:0c'/><source bridge='bvt-br'/><target dev='bvt-brq'/><model type='virtio'/><mtu size='1400'/></interface>`, (pid) => {
+        expect(r.requireLink("bvt-brq").mtu).toBe(1400);
+        expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).toContain('"host_mtu":1400');
+      });
     } finally {
       sh("ip link del bvt-br");
     }

@@ -60,7 +60,9 @@ export class HostFds implements FdSource {
       dev = createMacvtap({ name: target!.attrs.dev, managed: false, mac, vnetHdr, queues });
       kind = "macvtap";
     } else {
-      dev = openTap({ name: unmanaged ? target?.attrs.dev : wanted, managed: !unmanaged, mac, vnetHdr, queues, bridge: type === "bridge" ? src?.attrs.bridge : undefined });
+      // <mtu size> sets the tap's MTU too (a managed tap otherwise takes the bridge's).
+      const mtu = net.kids.find((k) => k.name === "mtu")?.attrs.size;
+      dev = openTap({ name: unmanaged ? target?.attrs.dev : wanted, managed: !unmanaged, mac, vnetHdr, queues, bridge: type === "bridge" ? src?.attrs.bridge : undefined, ...(mtu && !unmanaged ? { mtu: Number(mtu) } : {}) });
     }
     this.nets.push({ name: dev.name, kind, managed: dev.managed });
     this.teardowns.push(() => dev.teardown());
