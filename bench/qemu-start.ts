@@ -1,5 +1,6 @@
 // create → running for a kernel-boot domain: bunvirt (in-process API) vs `virsh -c
-// qemu:///system create` when libvirtd runs. Run: bun bench/qemu-start.ts [runs]
+// qemu:///system create` when libvirtd runs. Run: bun bench/qemu-start.ts [runs] [qemu|kvm]
+// (the domain type; kvm starts under -accel kvm, see test/qemu/initramfs.ts about booting).
 import { chmodSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { buildInitramfs, kernelBootXml } from "../test/qemu/initramfs.ts";
 
 
 const runs = Number(process.argv[2] ?? 5);
+const type = process.argv[3] ?? "qemu";
 const root = mkdtempSync(join(tmpdir(), "bunvirt-bench-qemu-"));
 const initrd = join(root, "initrd.cpio");
 buildInitramfs(initrd, "BENCH");
@@ -21,18 +23,18 @@ const conn = await qemuPlugin().open(parseUri(`qemu:///embed?root=${root}`));
 const ours: number[] = [];
 for (let i = 0; i < runs; i++) {
   const t = performance.now();
-  const dom = await conn.createXML(kernelBootXml(`bench${i}`, initrd));
+  const dom = await conn.createXML(kernelBootXml(`bench${i}`, initrd, type));
   ours.push(performance.now() - t);
   await conn.destroy(dom);
 }
 await conn.close();
-console.log(`bunvirt create→running: median ${median(ours).toFixed(1)} ms (${ours.map((x) => x.toFixed(0)).join(" ")})`);
+console.log(`[${type}] bunvirt create→running: median ${median(ours).toFixed(1)} ms (${ours.map((x) => x.toFixed(0)).join(" ")})`);
 
 if (existsSync("/var/run/libvirt/libvirt-sock")) {
   const theirs: number[] = [];
   for (let i = 0; i < runs; i++) {
     const f = join(root, `lv${i}.xml`);
-    writeFileSync(f, kernelBootXml(`lvbench${i}`, initrd));
+    writeFileSync(f, kernelBootXml(`lvbench${i}`, initrd, type));
     const t = performance.now();
     const p = Bun.spawnSync(["virsh", "-c", "qemu:///system", "create", f]);
     theirs.push(performance.now() - t);
@@ -43,6 +45,6 @@ if (existsSync("/var/run/libvirt/libvirt-sock")) {
     }
     Bun.spawnSync(["virsh", "-c", "qemu:///system", "destroy", `lvbench${i}`]);
   }
-  if (theirs.length) console.log(`libvirt create→running: median ${median(theirs).toFixed(1)} ms; ratio ${(median(ours) / median(theirs)).toFixed(2)}x`);
+  if (theirs.length) console.log(`[${type}] libvirt create→running: median ${median(theirs).toFixed(1)} ms; ratio ${(median(ours) / median(theirs)).toFixed(2)}x`);
 } else console.log("libvirtd not running: libvirt side skipped");
 rmSync(root, { recursive: true, force: true });
