@@ -12,12 +12,25 @@ const root = join(import.meta.dir, "..");
 const testDir = join(root, "test");
 const bun = process.execPath;
 
-function bunTest(paths: string[]): number {
-  const p = Bun.spawnSync([bun, "test", ...paths], { cwd: root, stdout: "inherit", stderr: "inherit", env: process.env });
+const totals = { pass: 0, fail: 0, skip: 0, todo: 0 };
+
+/** Run one `bun test` process, echoing its output and adding its closing counts to `totals`. */
+async function bunTest(paths: string[]): Promise<number> {
+  const p = Bun.spawn([bun, "test", ...paths], { cwd: root, stdout: "inherit", stderr: "pipe", env: process.env });
+  // bun test writes its report (and the closing " N pass" lines) to stderr: stream it through
+  let err = "";
+  const dec = new TextDecoder();
+  for await (const chunk of p.stderr) {
+    process.stderr.write(chunk);
+    err += dec.decode(chunk, { stream: true });
+  }
+  await p.exited;
+  for (const m of err.matchAll(/^ *(\d+) (pass|fail|skip|todo)$/gm)) totals[m[2] as keyof typeof totals] += Number(m[1]);
+  if (p.exitCode !== 0 && !/^ *\d+ fail$/m.test(err)) totals.fail++; // a crash before the report
   return p.exitCode ?? 1;
 }
 
-if (process.argv.length > 2) process.exit(bunTest(process.argv.slice(2)));
+if (process.argv.length > 2) process.exit(await bunTest(process.argv.slice(2)));
 
 const FIRST = ["unit", "golden"];
 const SECOND = ["cli"];
@@ -68,7 +81,7 @@ const before = snapshot();
 let failed = 0;
 for (const g of selected) {
   console.log(`\n=== bun test ${g.map((d) => `test/${d}`).join(" ")}`);
-  if (bunTest(g.map((d) => `test/${d}`)) !== 0) failed++;
+  if (await bunTest(g.map((d) => `test/${d}`)) !== 0) failed++;
 }
 
 const leaked = () => {
@@ -87,8 +100,10 @@ if (leaks.length) {
   failed++;
 } else console.log("\nleak check: nothing left behind");
 
+// the plain closing line CI reads
+console.log(`\n${totals.pass} passed, ${totals.fail} failed, ${totals.skip} skipped`);
 if (failed) {
-  console.error(`\n${failed} group(s) failed`);
+  console.error(`${failed} group(s) failed`);
   process.exit(1);
 }
 console.log(`\nall ${selected.length} test group(s) passed`);
