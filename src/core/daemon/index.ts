@@ -1,10 +1,10 @@
 // `bunvirt daemon [--root DIR]`: serve the libvirt wire protocol on a read-write and a
 // read-only UNIX socket, opening local drivers in-process.
 //
-// URI mapping (agreed with the lxc/qemu drivers): without --root a client's lxc:///system or
-// qemu:///system is opened as is; with --root DIR the daemon opens `lxc:///embed?root=DIR/lxc`
-// (`qemu:///embed?root=DIR/qemu`) so every config and state file sits under DIR. Other URIs
-// (test:///default, …) are opened unchanged. Each distinct URI is opened once and shared by
+// URI mapping, the same for every driver (the core names none): without --root a client's
+// X:///system is opened as is; with --root DIR the daemon opens `X:///embed?root=DIR/X` (the embed
+// convention every stateful driver follows) so every config and state file sits under DIR.
+// X:///default (the test driver's) is opened unchanged. Each distinct URI is opened once and shared by
 // all clients: two driver instances over the same state would fight over it.
 
 import { chownSync, existsSync, mkdirSync } from "node:fs";
@@ -40,15 +40,15 @@ export interface DaemonHandle {
 export function localUriFor(name: string, root?: string): string {
   if (!root) return name;
   const u = parseUri(name);
-  if ((u.driver === "lxc" || u.driver === "qemu") && u.path === "/system" && !u.transport && !u.host) {
+  if (u.path === "/system" && !u.transport && !u.host) {
     return `${u.driver}:///embed?root=${encodeURIComponent(join(root, u.driver))}`;
   }
   return name;
 }
 
 /**
- * Only the URIs a daemon is for: lxc/qemu ///system and test:///default. A client must not make
- * the (root) daemon open an embed root or a test-driver file of its choosing.
+ * Only the URIs a daemon is for: X:///system and X:///default with no parameters. A client must
+ * not make the (root) daemon open an embed root or a test-driver file of its choosing.
  */
 export function checkServed(name: string): void {
   let u;
@@ -58,8 +58,8 @@ export function checkServed(name: string): void {
     throw errors.noConnect(name);
   }
   const ok = !u.transport && !u.host && Object.keys(u.params).length === 0 &&
-    (((u.driver === "lxc" || u.driver === "qemu") && u.path === "/system") || (u.driver === "test" && u.path === "/default"));
-  if (!ok) throw new VirError(ErrorCode.NO_CONNECT, ErrorDomain.RPC, `no connection driver available for ${name}: the daemon serves lxc:///system, qemu:///system and test:///default`);
+    (u.path === "/system" || u.path === "/default");
+  if (!ok) throw new VirError(ErrorCode.NO_CONNECT, ErrorDomain.RPC, `no connection driver available for ${name}: the daemon serves DRIVER:///system and DRIVER:///default URIs only`);
 }
 
 export async function runDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle> {

@@ -380,10 +380,9 @@ export async function openRemote(uri: ParsedUri, socket?: string): Promise<Conne
   return conn;
 }
 
-/** The daemon socket serving a local URI (lxc:///system, qemu:///system), if one listens. */
+/** The daemon socket serving a local DRIVER:///system URI, if one listens. */
 export function daemonSocketFor(uri: ParsedUri, env = process.env): string | undefined {
-  if (uri.transport || uri.host) return undefined;
-  if ((uri.driver !== "lxc" && uri.driver !== "qemu") || uri.path !== "/system") return undefined;
+  if (uri.transport || uri.host || uri.path !== "/system") return undefined;
   const path = env.BUNVIRT_DAEMON_SOCKET ?? DEFAULT_DAEMON_SOCKET;
   if (!existsSync(path)) return undefined;
   // a daemon killed with -9 leaves its socket file behind: only a live listener counts
