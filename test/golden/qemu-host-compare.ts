@@ -11,7 +11,8 @@ export const HOST_DIR = join(import.meta.dir, "qemu-host");
 /** Differences that come from the fd numbers libvirtd happened to have free, and from libvirt
  * 9.0 vs 10.x (the reference we implement): `-m N` became `-m size=Nk`, and q35 guests gained
  * the implicit iTCO watchdog (libvirt 9.1), i.e. `-global ICH9-LPC.noreboot=off -watchdog-action reset`,
- * a protocol node's "cache" moved after "discard", and -smp gained clusters= (libvirt 10.0).
+ * a protocol node's "cache" moved after "discard", -smp gained clusters= (libvirt 10.0), and
+ * -no-hpet became the machine property hpet=off where QEMU has it (QEMU ≥ 5.2 does).
  * Applied to both sides. */
 export function normalise(s: string): string {
   return s
@@ -19,6 +20,8 @@ export function normalise(s: string): string {
     .replace(/ -m (\d+) /, (_, m) => ` -m size=${Number(m) * 1024}k `)
     .replace(" -global ICH9-LPC.noreboot=off -watchdog-action reset", "")
     .replace(/(-smp \S*dies=\d+),(cores=)/, "$1,clusters=1,$2")
+    .replace(/(-machine \S+),hpet=off /, "$1 ")
+    .replace(" -no-hpet", "")
     .replace(/("cache":\{[^}]*\}),("auto-read-only":true,"discard":"unmap")/g, "$2,$1");
 }
 

@@ -8,11 +8,11 @@ const noQemu = !existsSync("/usr/bin/qemu-system-x86_64");
 describe.skipIf(noQemu)("domxml-to-native vs libvirt 9.0 (QEMU 7.2 probed caps)", async () => {
   const cases = noQemu ? [] : await hostCases();
   for (const c of cases) test(c.name, () => expect(c.ours).toBe(c.theirs));
-  test("all goldens ran", () => expect(cases.length).toBe(8));
+  test("all goldens ran", () => expect(cases.length).toBe(9));
 });
 
 describe.skipIf(noQemu)("define + dumpxml --inactive vs libvirt 9.0", async () => {
   const cases = noQemu ? [] : await hostXmlCases();
   for (const c of cases) test(c.name, () => expect(c.ours).toBe(c.theirs));
-  test("all goldens ran", () => expect(cases.length).toBe(8));
+  test("all goldens ran", () => expect(cases.length).toBe(9));
 });

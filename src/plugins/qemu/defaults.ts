@@ -15,6 +15,9 @@ const DEVICE_ORDER = [
   "redirfilter", "hub", "watchdog", "memballoon", "rng", "nvram", "panic", "shmem", "memory", "iommu", "vsock",
 ];
 /** Top-level order of the elements defaults may add. */
+/** Default video RAM (KiB) by model, as virDomainVideoDefaultRAM for QEMU guests. */
+const VIDEO_RAM: Record<string, string> = { vga: "16384", cirrus: "16384", vmvga: "16384", bochs: "16384", qxl: "65536" };
+
 /** libvirt's virDomainNetModel enum names. */
 const KNOWN_NIC_MODELS = ["virtio", "virtio-transitional", "virtio-non-transitional", "e1000", "e1000e", "igb", "rtl8139", "usb-net", "spapr-vlan", "lan9118", "scm91c111", "vlance", "vmxnet", "vmxnet2", "vmxnet3", "Am79C970A", "Am79C973", "82540EM", "82545EM", "82543GC"];
 
@@ -279,14 +282,28 @@ function deviceDefaults(dom: El, devs: El): void {
   if (!devs.kids.some((k) => k.name === "input" && k.attrs.bus === "ps2" && k.attrs.type === "mouse")) sortedInsert(new El("input", { type: "mouse", bus: "ps2" }));
   if (!devs.kids.some((k) => k.name === "input" && k.attrs.bus === "ps2" && k.attrs.type === "keyboard")) sortedInsert(new El("input", { type: "keyboard", bus: "ps2" }));
   const graphics = devs.kids.filter((k) => k.name === "graphics");
+  // The legacy listen attribute is also written as a <listen type='address'> child.
+  for (const g of graphics) {
+    if (g.attrs.listen && !g.kids.some((k) => k.name === "listen")) g.insert(new El("listen", { type: "address", address: g.attrs.listen }));
+  }
   if (!devs.kids.some((k) => k.name === "audio")) {
     sortedInsert(new El("audio", { id: "1", type: graphics.some((g) => g.attrs.type === "spice") ? "spice" : "none" }));
   }
   const videos = devs.kids.filter((k) => k.name === "video");
   if (graphics.length && !videos.length) sortedInsert(new El("video", {}, [new El("model", { type: "vga", vram: "16384", heads: "1", primary: "yes" })]));
   else if (videos.length) {
-    const m = videos[0]!.kids.find((k) => k.name === "model");
-    if (m && !m.attrs.primary) m.attrs.primary = "yes";
+    // virDomainVideoDefaultRAM and one head by default, written in libvirt's attribute order.
+    for (const [i, v] of videos.entries()) {
+      const m = v.kids.find((k) => k.name === "model");
+      if (!m?.attrs.type || m.attrs.type === "none") continue;
+      const a = m.attrs;
+      const vram = a.vram ?? VIDEO_RAM[a.type!];
+      const opt = (k: string, v: string | undefined) => (v === undefined ? {} : { [k]: v });
+      m.attrs = {
+        type: a.type!, ...opt("ram", a.ram), ...opt("vram", vram), ...opt("vram64", a.vram64), ...opt("vgamem", a.vgamem),
+        heads: a.heads ?? "1", ...opt("primary", a.primary ?? (i === 0 ? "yes" : undefined)),
+      };
+    }
   }
   if (!devs.kids.some((k) => k.name === "memballoon")) sortedInsert(new El("memballoon", { model: "virtio" }));
   // DIMMs without an address take the lowest free slot.

@@ -9,7 +9,7 @@ import type { QemuCaps } from "./caps.ts";
 import { schemaFlags } from "./schema.ts";
 
 /** Bumped whenever what a probe records changes, so older cache files are re-probed. */
-const CACHE_FORMAT = 4;
+const CACHE_FORMAT = 5;
 
 interface CacheFile {
   format: number;
@@ -91,6 +91,10 @@ async function runProbe(path: string, mtimeMs: number): Promise<CacheFile> {
     const props = async (typename: string) => ((await q.cmd("qom-list-properties", { typename }).catch(() => [])) as { name: string }[]).map((p) => p.name);
     const cpuProps = await props(`max-${target.arch}-cpu`);
     const fileProps = await props("memory-backend-file");
+    // Machine-level 'hpet' (QEMU ≥ 8.0) replaces -no-hpet; VGA's vgamem_mb is libvirt's VGA.vgamem_mb.
+    const defMachine = machines.find((m) => m["is-default"])?.name as string | undefined;
+    const machineProps = defMachine ? await props(`${defMachine}-machine`) : [];
+    const vgaProps = await props("VGA");
     q.close();
     const v = ver.qemu as { major: number; minor: number; micro: number };
     const ms = machines.map((m) => ({
@@ -104,7 +108,9 @@ async function runProbe(path: string, mtimeMs: number): Promise<CacheFile> {
     }));
     const version = v.major * 1e6 + v.minor * 1e3 + v.micro;
     const flags = [...types.map((t) => `device:${t}`), ...schemaFlags(schema), ...(cpuProps.includes("migratable") ? ["cpu.migratable"] : []),
-      ...(fileProps.includes("x-use-canonical-path-for-ramblock-id") ? ["memory-backend-file.x-use-canonical-path-for-ramblock-id"] : [])];
+      ...(fileProps.includes("x-use-canonical-path-for-ramblock-id") ? ["memory-backend-file.x-use-canonical-path-for-ramblock-id"] : []),
+      ...(machineProps.includes("hpet") ? ["machine-hpet"] : []),
+      ...(vgaProps.includes("vgamem_mb") ? ["VGA.vgamem_mb"] : [])];
     if (kvm.present && kvm.enabled) flags.push("kvm");
     return { format: CACHE_FORMAT, path, mtimeMs, version, arch: target.arch, flags, machines: [...ms, ...ms.map((m) => ({ ...m, accel: "kvm" }))], kvm: kvm.present && kvm.enabled };
   } finally {

@@ -5,10 +5,11 @@ import { El } from "./xml.ts";
 /** USB ports in libvirt's assignment order: explicit ones kept, others take the next free port. */
 export function usbPorts(devs: El): Map<El, string> {
   const m = new Map<El, string>();
+  // libvirt's device iteration order: disks, hostdevs, inputs, redirdevs.
   const users = [
-    ...devs.kids.filter((k) => k.name === "input" && k.attrs.bus === "usb"),
     ...devs.kids.filter((k) => k.name === "disk" && k.kids.some((t) => t.name === "target" && t.attrs.bus === "usb")),
     ...devs.kids.filter((k) => k.name === "hostdev" && k.attrs.type === "usb"),
+    ...devs.kids.filter((k) => k.name === "input" && k.attrs.bus === "usb"),
     ...devs.kids.filter((k) => k.name === "redirdev"),
   ];
   const taken = new Set<string>();

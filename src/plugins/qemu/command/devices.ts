@@ -1,5 +1,6 @@
 // Inputs, audio, graphics, video, sound, watchdog, host devices, balloon.
 import { json } from "./argv.ts";
+import { hasFlag } from "../caps.ts";
 import { push, unsupported, type Ctx } from "./context.ts";
 import type { El } from "../xml.ts";
 
@@ -60,7 +61,9 @@ export function buildVideo(ctx: Ctx): void {
     if (!driver) throw unsupported(`video model '${type}'`);
     if (i > 0 && type === "virtio") driver = "virtio-gpu-pci";
     done(v);
-    push(ctx, "-device", json({ driver, id: `video${i}`, ...ctx.pciProps(v) }));
+    // VGA's video memory follows vram when QEMU exposes vgamem_mb.
+    const vgamem = type === "vga" && m.attrs.vram && hasFlag(ctx.opts.caps, "VGA.vgamem_mb") ? { vgamem_mb: Number(m.attrs.vram) / 1024 } : {};
+    push(ctx, "-device", json({ driver, id: `video${i}`, ...vgamem, ...ctx.pciProps(v) }));
   });
 }
 

@@ -25,15 +25,25 @@ const CACHE: Record<string, { direct: boolean; noFlush: boolean; wc: "on" | "off
   unsafe: { direct: false, noFlush: true, wc: "on" },
 };
 
+/** Model of the SCSI controller a disk sits on. */
+function scsiModel(d: El): string | undefined {
+  const c = d.kids.find((k) => k.name === "address")?.attrs.controller ?? "0";
+  return d.parent?.kids.find((k) => k.name === "controller" && k.attrs.type === "scsi" && (k.attrs.index ?? "0") === c)?.attrs.model;
+}
+
 export function diskAlias(d: El): string {
   const t = d.kids.find((k) => k.name === "target")!;
   const bus = t.attrs.bus!;
   const a = d.kids.find((k) => k.name === "address")?.attrs ?? {};
   const idx = diskIndex(t.attrs.dev!);
   switch (bus) {
-    case "ide":
     case "scsi":
-      return `${bus}${a.controller ?? 0}-${a.bus ?? 0}-${a.unit ?? 0}`;
+      // lsilogic addresses by unit only; other SCSI controllers by bus, target and unit.
+      return scsiModel(d) === "lsilogic"
+        ? `scsi${a.controller ?? 0}-${a.bus ?? 0}-${a.unit ?? 0}`
+        : `scsi${a.controller ?? 0}-${a.bus ?? 0}-${a.target ?? 0}-${a.unit ?? 0}`;
+    case "ide":
+      return `ide${a.controller ?? 0}-${a.bus ?? 0}-${a.unit ?? 0}`;
     case "sata":
       return `sata${a.controller ?? 0}-0-${a.unit ?? 0}`;
     case "fdc":
@@ -148,8 +158,12 @@ export function buildDisks(ctx: Ctx): void {
         dev = { driver: "floppy", unit: Number(a.unit ?? 0) };
         break;
       case "scsi":
-        dev = { driver: device === "cdrom" ? "scsi-cd" : "scsi-hd", bus: `scsi${a.controller ?? 0}.${a.bus ?? 0}`, "scsi-id": Number(a.target ?? 0), ...(a.unit !== "0" ? { lun: Number(a.unit) } : {}), device_id: `drive-${alias}` };
-        if (a.unit === "0") delete dev.lun;
+        dev = scsiModel(d) === "lsilogic"
+          ? { driver: device === "cdrom" ? "scsi-cd" : "scsi-hd", bus: `scsi${a.controller ?? 0}.${a.bus ?? 0}`, "scsi-id": Number(a.unit ?? 0), device_id: `drive-${alias}` }
+          : {
+            driver: device === "cdrom" ? "scsi-cd" : "scsi-hd", bus: `scsi${a.controller ?? 0}.0`, channel: Number(a.bus ?? 0),
+            "scsi-id": Number(a.target ?? 0), lun: Number(a.unit ?? 0), device_id: `drive-${alias}`,
+          };
         break;
       case "virtio": {
         dev = { driver: "virtio-blk-pci" };

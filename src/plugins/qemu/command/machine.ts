@@ -13,7 +13,8 @@ export function buildMachine(ctx: Ctx, hasNuma: boolean): void {
   if (!hasNuma) opts.push("memory-backend=pc.ram");
   const clock = dom.child("clock");
   const hpet = clock?.all("timer").find((t) => t.attrs.name === "hpet");
-  if (hpet) opts.push(`hpet=${hpet.a("present") === "no" ? "off" : "on"}`);
+  // The machine property where QEMU has it, else -no-hpet (emitted with the clock options).
+  if (hpet && hasFlag(ctx.opts.caps, "machine-hpet")) opts.push(`hpet=${hpet.a("present") === "no" ? "off" : "on"}`);
   if (dom.child("devices")!.kids.some((k) => k.name === "sound" && k.attrs.model === "pcspk")) opts.push(`pcspk-audiodev=audio${ctx.audioId}`);
   if (dom.child("launchSecurity")) opts.push("confidential-guest-support=lsec0");
   // QEMU ≥ 8.0 machines have an 'acpi' property (probed per machine); older ones take -no-acpi.
@@ -91,6 +92,8 @@ export function buildClock(ctx: Ctx): void {
   }
   push(ctx, "-rtc", rtc);
   for (const g of globals) push(ctx, "-global", g);
+  const hpet = clock?.all("timer").find((t) => t.attrs.name === "hpet");
+  if (hpet?.attrs.present === "no" && !hasFlag(ctx.opts.caps, "machine-hpet")) push(ctx, "-no-hpet");
 }
 
 export function buildPower(ctx: Ctx): void {
