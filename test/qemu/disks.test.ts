@@ -106,3 +106,36 @@ test.skipIf(!!missing)("a disk QEMU cannot open: QEMU's error reported, nothing 
     await conn.close();
   }
 });
+
+test.skipIf(!!missing)(`virtio-scsi disk and cdrom, USB disk ${missing}`, async () => {
+  const qcow = join(dir, "scsi.qcow2"), iso = join(dir, "scsi.iso"), usb = join(dir, "usb.img");
+  run("qemu-img", "create", "-q", "-f", "qcow2", qcow, "16M");
+  writeFileSync(iso, new Uint8Array(1 << 20));
+  writeFileSync(usb, new Uint8Array(1 << 20));
+  const xml = `<domain type='qemu'><name>disks4</name><memory unit='MiB'>64</memory>
+    <os><type arch='x86_64' machine='pc'>hvm</type></os>
+    <devices>
+      <controller type='scsi' model='virtio-scsi'/>
+      <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${qcow}'/><target dev='sda' bus='scsi'/></disk>
+      <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='${iso}'/><target dev='sdb' bus='scsi'/><readonly/></disk>
+      <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${usb}'/><target dev='sdc' bus='usb'/></disk>
+      <memballoon model='none'/>
+    </devices></domain>`;
+  const conn = await qemuPlugin().open(parseUri(`qemu:///embed?root=${dir}/root`));
+  const dom = await conn.createXML(xml, 1);
+  try {
+    const reply = JSON.parse(await (conn as any).qemuMonitorCommand(dom, '{"execute":"query-block"}')) as {
+      return: { qdev: string; inserted?: { file: string; ro: boolean; drv: string } }[];
+    };
+    expect(Object.fromEntries(reply.return.map((b) => [b.qdev, b.inserted && [b.inserted.drv, b.inserted.file, b.inserted.ro]]))).toEqual({
+      "scsi0-0-0-0": ["qcow2", qcow, false],
+      "scsi0-0-0-1": ["raw", iso, true],
+      // usb-storage carries its drive on an internal SCSI bus.
+      "/machine/peripheral/usb-disk2/usb-disk2.0/legacy[0]": ["raw", usb, false],
+    });
+  } finally {
+    await conn.destroy(dom);
+    await conn.close();
+  }
+  expect(qemuPids("guest=disks4,")).toEqual([]);
+}, 30000);
