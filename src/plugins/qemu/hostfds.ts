@@ -1,6 +1,7 @@
 // The real FdSource: opens taps, macvtaps, vhost-net, sockets and files for one QEMU start and
 // lays them out as child fds 3, 4, … for Bun.spawn's stdio array.
-import { openSync, existsSync } from "node:fs";
+import { openSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { errors, ErrorDomain, VirError } from "../../core/errors.ts";
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, O_RDWR, O_CLOEXEC, bindUnix, closeQuiet, listen, open, socket } from "../../ffi/libc.ts";
 import { openTap, createMacvtap, rtnl } from "../netdev/index.ts";
@@ -87,10 +88,16 @@ export class HostFds implements FdSource {
     return out;
   }
 
+  /** Socket files we bound: removed when the domain stops. */
+  readonly files: string[] = [];
+
   listenSocket(_alias: string, path: string): number {
     const fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
     this.closers.push(() => closeQuiet(fd));
+    mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+    rmSync(path, { force: true }); // a stale socket from an earlier run
     bindUnix(fd, path);
+    this.files.push(path);
     listen(fd, 1);
     return this.pass(fd);
   }
@@ -110,6 +117,7 @@ export class HostFds implements FdSource {
   /** On failure: also delete what we created. */
   teardown(): void {
     this.closeAll();
+    for (const f of this.files) rmSync(f, { force: true });
     for (const t of this.teardowns) {
       try {
         t();

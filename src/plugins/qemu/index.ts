@@ -254,6 +254,7 @@ async function cleanup(rt: QemuRuntime): Promise<void> {
       deleteIfExists(rtnl(), n.name);
     } catch {}
   }
+  for (const f of rt.files ?? []) rmSync(f, { force: true });
   rmSync(rt.dir, { recursive: true, force: true });
 }
 

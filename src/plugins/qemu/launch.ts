@@ -19,6 +19,8 @@ export interface QemuRuntime {
   monitor: string;
   ptys: Record<string, string>;
   nets: NetRecord[];
+  /** Socket files bound for chardevs (removed at stop). */
+  files?: string[];
 }
 
 export interface LaunchResult {
@@ -88,7 +90,7 @@ export async function launch(dom: El, caps: QemuCaps, id: number, root: string, 
       if (n.kids.find((k) => k.name === "link")?.attrs.state === "down") await qmp.cmd("set_link", { name: `net${i}`, up: false });
     }
     if (!paused) await qmp.cmd("cont");
-    return { runtime: { pid, emulator: cmd.argv[0]!, dir, monitor, ptys, nets: fds.nets }, qmp };
+    return { runtime: { pid, emulator: cmd.argv[0]!, dir, monitor, ptys, nets: fds.nets, files: fds.files }, qmp };
   } catch (e) {
     closeQuiet(monFd);
     if (pid) await terminate(pid, 500); // also reaps one that already exited

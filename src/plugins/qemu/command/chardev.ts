@@ -8,7 +8,14 @@ export function chardevBackend(ctx: Ctx, dev: El, id: string, alias: string): vo
   const type = dev.a("type") ?? "pty";
   const src = dev.all("source")[0];
   const proto = dev.child("protocol")?.a("type");
-  // Backends that need a <source> and have none (libvirt would invent a socket path for some).
+  // A virtio channel's UNIX socket without a path lives in the domain's channel directory.
+  const tname = dev.name === "channel" ? dev.kids.find((k) => k.name === "target")?.attrs.name : undefined;
+  if (!src && type === "unix" && tname) {
+    const path = `${ctx.opts.runDir}/channel/${ctx.opts.id}-${ctx.name.slice(0, 20)}/${tname}`;
+    push(ctx, "-chardev", `socket,id=${id},fd=${ctx.opts.fds.listenSocket(alias, path)},server=on,wait=off`);
+    return;
+  }
+  // Other backends that need a <source> and have none.
   if (!src && ["file", "tcp", "unix", "udp", "dev", "pipe"].includes(type)) throw unsupported(`${dev.path()}/source`);
   switch (type) {
     case "pty":
@@ -97,9 +104,10 @@ export function buildChannels(ctx: Ctx): void {
     const port = addr ? Number(addr.a("port")) : ++nr;
     if (addr) for (const k of Object.keys(addr.attrs)) addr.a(k);
     nr = Math.max(nr, port);
+    const name = t.a("name");
     chardevBackend(ctx, c, `char${alias}`, alias);
     checkUsed(c);
-    push(ctx, "-device", json({ driver: "virtserialport", bus: `virtio-serial${addr?.attrs.controller ?? 0}.${addr?.attrs.bus ?? 0}`, nr: port, chardev: `char${alias}`, id: alias, name: t.a("name") }));
+    push(ctx, "-device", json({ driver: "virtserialport", bus: `virtio-serial${addr?.attrs.controller ?? 0}.${addr?.attrs.bus ?? 0}`, nr: port, chardev: `char${alias}`, id: alias, name }));
   });
 }
 

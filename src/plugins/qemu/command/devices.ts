@@ -35,7 +35,7 @@ export function buildAudio(ctx: Ctx): void {
 export function buildGraphics(ctx: Ctx): void {
   for (const g of ctx.devs.all("graphics")) {
     const type = g.a("type");
-    if (type !== "vnc") throw unsupported(`graphics type '${type}'`);
+    if (type !== "vnc") throw unsupported(g.path());
     const port = Number(g.a("port") ?? -1);
     const autoport = g.a("autoport") === "yes" || port < 0;
     const listenEl = g.all("listen")[0];
