@@ -6,7 +6,7 @@
 // so the thread never spins on an fd JS has not read yet.
 
 import { cc, dlopen, JSCallback } from "bun:ffi";
-import { mkdtempSync, rmSync, writeFileSync, unlinkSync, chmodSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, unlinkSync, chmodSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Errno, SysError, errno, AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOCK_NONBLOCK, socket, bindUnix, listen as libcListen, connectUnix, accept as libcAccept, setNonblock, closeQuiet, read as libcRead, write as libcWrite, poll as libcPoll, POLLIN } from "./libc.ts";
@@ -271,6 +271,20 @@ export class UnixListener {
 }
 
 /** Connect to a listening AF_UNIX socket. */
+/** Whether something listens on a UNIX socket path (a daemon killed with -9 leaves the file). */
+export function unixListening(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
+  try {
+    connectUnix(fd, path);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    closeQuiet(fd);
+  }
+}
+
 export function connectStream(path: string): FdStream {
   const fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   try {

@@ -7,11 +7,11 @@
 // X:///default (the test driver's) is opened unchanged. Each distinct URI is opened once and shared by
 // all clients: two driver instances over the same state would fight over it.
 
-import { chownSync, existsSync, mkdirSync } from "node:fs";
+import { chownSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Connection } from "../driver.ts";
 import { ErrorCode, ErrorDomain, VirError, errors } from "../errors.ts";
-import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, closeQuiet, connectUnix, socket } from "../../ffi/libc.ts";
+import { unixListening } from "../../ffi/unixsock.ts";
 import { parseUri } from "../uri.ts";
 import { RpcServer } from "./server.ts";
 
@@ -88,7 +88,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle>
   const rwSocket = join(dir, "bunvirt-sock");
   const roSocket = join(dir, "bunvirt-sock-ro");
   // a socket file left by a killed daemon is replaced; a live one belongs to a running daemon
-  if (listening(rwSocket)) throw new VirError(ErrorCode.OPERATION_FAILED, ErrorDomain.RPC, `operation failed: a daemon is already listening on ${rwSocket}`);
+  if (unixListening(rwSocket)) throw new VirError(ErrorCode.OPERATION_FAILED, ErrorDomain.RPC, `operation failed: a daemon is already listening on ${rwSocket}`);
   server.listen(rwSocket, opts.group !== undefined ? 0o660 : 0o600, false);
   if (opts.group !== undefined) chownSync(rwSocket, 0, opts.group);
   server.listen(roSocket, 0o666, true);
@@ -118,15 +118,3 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle>
   return { rwSocket, roSocket, server, close };
 }
 
-function listening(path: string): boolean {
-  if (!existsSync(path)) return false;
-  const fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
-  try {
-    connectUnix(fd, path);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    closeQuiet(fd);
-  }
-}

@@ -2,13 +2,12 @@
 // (ours or libvirtd). Used for `+unix` URIs and for lxc:///system / qemu:///system when a
 // daemon socket exists. Calls may overlap; replies are matched by serial.
 
-import { existsSync } from "node:fs";
 import type { Connection, ConsoleStream, DomainInfo, DomainRef, DomainStateInfo, LifecycleEvent } from "../driver.ts";
 import { ErrorCode, ErrorDomain, VirError } from "../errors.ts";
 import type { ParsedUri } from "../uri.ts";
 import type { RemoteHook } from "../api.ts";
-import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, closeQuiet, connectUnix, socket, socketpair } from "../../ffi/libc.ts";
-import { FdStream, connectStream } from "../../ffi/unixsock.ts";
+import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, closeQuiet, socketpair } from "../../ffi/libc.ts";
+import { FdStream, connectStream, unixListening } from "../../ffi/unixsock.ts";
 import { FrameDecoder, MessageStatus, MessageType, Program, bodyOf, buildPacket, virErrorFromRemote, xRemoteError, type Packet } from "./packet.ts";
 import { decode, encode } from "./xdr.ts";
 import { DomainEventId, REMOTE_PROTOCOL_VERSION, RemoteProc as P, remoteProcs, xCallbackLifecycleMsg, xLifecycleMsg } from "./procedures/remote.ts";
@@ -384,17 +383,7 @@ export async function openRemote(uri: ParsedUri, socket?: string): Promise<Conne
 export function daemonSocketFor(uri: ParsedUri, env = process.env): string | undefined {
   if (uri.transport || uri.host || uri.path !== "/system") return undefined;
   const path = env.BUNVIRT_DAEMON_SOCKET ?? DEFAULT_DAEMON_SOCKET;
-  if (!existsSync(path)) return undefined;
-  // a daemon killed with -9 leaves its socket file behind: only a live listener counts
-  const fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
-  try {
-    connectUnix(fd, path);
-    return path;
-  } catch {
-    return undefined;
-  } finally {
-    closeQuiet(fd);
-  }
+  return unixListening(path) ? path : undefined;
 }
 
 /** What the entry point installs with setRemoteHook(). */
