@@ -20,15 +20,23 @@ r.createBridge("bri0");
 r.createVeth("eth0", "eth0peer");
 const conn = await openEmbed(`${dir}/state`);
 
-const script = (name: string) => `echo ok ${name} $(id -u):$(id -g) $(pwd) FOO=$FOO; ls /sys/class/net | tr '\\n' ' '; echo; grep CapBnd /proc/self/status; ip -4 -o addr show scope global | cut -d' ' -f2,7 | tr '\\n' ' '; ip route | grep default; true`;
+const script = (name: string) => `echo ok ${name} $(id -u):$(id -g) $(pwd) FOO=$FOO; ls /sys/class/net | tr '\\n' ' '; echo; grep CapBnd /proc/self/status; ip -4 -o addr show scope global | cut -d' ' -f2,7 | tr '\\n' ' '; ip route | grep default; [ $(hostname) = container1 ] && echo uts-shared; true`;
 const results: Record<string, unknown> = {};
 const cases = readdirSync(dataDir).filter((x) => x.endsWith(".xml")).sort().map((f) => f.replace(/\.xml$/, ""));
 // The cases whose only obstacle is a route via an unreachable gateway, once more without it.
 cases.push("lxc-ethernet~reachable", "lxc-idmap~reachable", "lxc-ethernet-hostip~reachable");
+// lxc-sharenet's sources exist here: netns 'red' (this private mount ns), pid 12345 → a process of
+// ours, domain 'container1' → a container of ours
+cases.push("lxc-sharenet~present");
+spawnSync("ip", ["netns", "add", "red"]);
+const other = Bun.spawn(["sleep", "30"]);
+const c1 = await conn.createXML(`<domain type='lxc'><name>container1</name><memory>65536</memory><os><type>exe</type><init>/bin/sleep</init><initarg>30</initarg></os>
+  <devices><filesystem type='mount'><source dir='${root}'/><target dir='/'/></filesystem><console type='pty'/></devices></domain>`);
 for (const name of cases) {
   const [base, variant] = name.split("~") as [string, string | undefined];
   let xml = readFileSync(`${dataDir}/${base}.xml`, "utf8");
-  if (variant) xml = xml.replace(/<route [^>]*address='192\.168\.124\.0'[^>]*\/>/g, "");
+  if (variant === "reachable") xml = xml.replace(/<route [^>]*address='192\.168\.124\.0'[^>]*\/>/g, "");
+  if (variant === "present") xml = xml.replace("value='12345'", `value='${other.pid}'`);
   xml = xml
     .replace(/<source dir='(\/mach\/[^']+|\/root\/container)'\/>/g, `<source dir='${root}'/>`)
     .replace(/<init>[^<]*<\/init>/, `<init>/bin/sh</init><initarg>-c</initarg><initarg>${script(name)}</initarg>`)
@@ -46,5 +54,8 @@ for (const name of cases) {
     results[name] = { error: (e as Error).message };
   }
 }
+await conn.destroy(c1);
+other.kill();
+spawnSync("ip", ["netns", "delete", "red"]);
 results.links = r.listLinks().map((l) => l.name).sort();
 console.log(JSON.stringify(results));

@@ -13,7 +13,8 @@ test.skipIf(!isRoot || !haveBusybox || !existsSync(DATA))("lxcxml2xml cases run 
   const dir = tempDir();
   try {
     const bun = join(import.meta.dir, "../../node_modules/.bin/bun");
-    const r = spawnSync("unshare", ["-n", bun, join(import.meta.dir, "xml2xml-fixture.ts"), dir, DATA], { encoding: "utf8", timeout: 90_000 });
+    // a private mount namespace too: the fixture makes a named netns (a bind mount under /run/netns)
+    const r = spawnSync("unshare", ["-n", "-m", "--propagation", "private", bun, join(import.meta.dir, "xml2xml-fixture.ts"), dir, DATA], { encoding: "utf8", timeout: 90_000 });
     expect(r.stderr).toBe("");
     const res = JSON.parse(r.stdout);
     const bnd = BigInt("0x" + /CapBnd:\s*([0-9a-f]+)/.exec(readFileSync("/proc/self/status", "utf8"))![1]);
@@ -40,7 +41,9 @@ test.skipIf(!isRoot || !haveBusybox || !existsSync(DATA))("lxcxml2xml cases run 
       "lxc-initdir": ok("lxc-initdir", "0:0", "/path/to/pwd", "", after),
       "lxc-initenv": ok("lxc-initenv", "0:0", "/", "bar", after),
       "lxc-inituser": ok("lxc-inituser", "1000:1234", "/", "", after),
-      "lxc-sharenet": { error: "unsupported configuration: <lxc:namespace> (sharing another process's net/ipc/uts namespace) is not supported yet" },
+      "lxc-sharenet": { error: "operation failed: cannot share the ipc namespace of pid 12345: no such process" },
+      // netns 'red' (only lo), the ipc namespace of a process of ours, the uts of 'container1'
+      "lxc-sharenet~present": ok("lxc-sharenet~present", "0:0", "/", "", "lo ", "uts-shared\n"),
       "lxc-systemd": ok("lxc-systemd", "0:0", "/", "", after),
       // the same three without the unreachable route: veth/bridge, guest addresses and routes,
       // user namespace (idmap) — all applied inside the container

@@ -86,6 +86,8 @@ export interface LaunchFds {
   ptySlave: number;
   /** fds passed to init as 3.. (caller keeps ownership) */
   pass: number[];
+  /** namespaces init joins (setns) instead of creating them (<lxc:namespace>) */
+  join?: { fd: number; nstype: number; name: string }[];
 }
 
 export interface LaunchPaths {
@@ -143,6 +145,7 @@ export function buildLaunchProgram(spec: ContainerSpec, fds: LaunchFds, paths: L
   // In a new user namespace our credentials are still the host's (unmapped there): become the
   // namespace's root, i.e. the mapped ids, before creating anything.
   if (userns) p.setgroups([]).setgid(0).setuid(0);
+  for (const j of fds.join ?? []) p.setns(j.fd, j.nstype, `join ${j.name}`);
   // Join a cgroup namespace rooted at the container's cgroup (the driver placed us there).
   if (spec.namespaces & NS.NEWCGROUP) p.unshare(NS.NEWCGROUP);
   buildMountTree(p, spec, paths, userns);

@@ -13,11 +13,13 @@ import { DomainState, type ConsoleStream, type DomainRef, type GuestCaps } from 
 import { errors, ErrorDomain, VirError } from "../../core/errors.ts";
 import { closeFd, decodeWaitStatus, killPid, openFd, openPty, pendingBytes, unixListen } from "../../ffi/exec/index.ts";
 import { ContainerCgroup, warmCgroupMigration } from "./cgroup/index.ts";
-import { launch } from "./container.ts";
+import { NS, launch } from "./container.ts";
+
+const NS_FLAGS = { net: NS.NEWNET, ipc: NS.NEWIPC, uts: NS.NEWUTS } as const;
 import { applyLxcDefaults, hostArch } from "./defaults.ts";
 import { enterNamespaces, openNamespaces } from "./enter.ts";
 import { setupNetwork, teardownNetwork, type NetRuntime } from "./net.ts";
-import { specFromDef } from "./spec.ts";
+import { specFromDef, type ShareNs } from "./spec.ts";
 import { supervisorConsole, supervisorRequest, supervisorWait } from "./supervisor-client.ts";
 
 const D = ErrorDomain.LXC;
@@ -126,7 +128,8 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     if ((opts.fds?.length ?? 0) > 16) throw errors.invalidArg(`at most 16 file descriptors can be passed to a container (got ${opts.fds!.length})`, D);
     const pty = openPty();
     let slave = -1, listen = -1;
-    const { spec, limits } = specFromDef(def, pty.slave, opts.fds?.length ?? 0);
+    const { spec, limits, share } = specFromDef(def, pty.slave, opts.fds?.length ?? 0);
+    const joinNs: { fd: number; nstype: number; name: string }[] = [];
     const cg = new ContainerCgroup(`bunvirt/lxc-${def.uuid}`);
     const rt: LxcRuntime = {
       initPid: 0, supervisorPid: 0, initStart: "", socket, status, pty: pty.slave, cgroup: cg.rel, veths: [], moved: [],
@@ -134,11 +137,15 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     };
     try {
       if (rt.stage) mkdirSync(rt.stage, { recursive: true, mode: 0o700 });
+      for (const sh of share) {
+        const path = this.sharedNsPath(sh);
+        joinNs.push({ fd: openFd(path), nstype: NS_FLAGS[sh.ns], name: `${sh.ns} namespace ${path}` });
+      }
       slave = openFd(pty.slave, 2 | 0o400 /* O_RDWR|O_NOCTTY */);
       // With an idmap the container's root is a mapped uid: give it its console.
       if (spec.idmap) chownSync(pty.slave, hostIdOf(spec.idmap.uid, 0), hostIdOf(spec.idmap.gid, 0));
       listen = unixListen(socket);
-      const l = await launch(spec, { listen, ptyMaster: pty.master, ptySlave: slave, pass: opts.fds ?? [] }, { socket, status, stage: rt.stage ?? "", cgroupDirs: cg.dirs }, (pid) => {
+      const l = await launch(spec, { listen, ptyMaster: pty.master, ptySlave: slave, pass: opts.fds ?? [], join: joinNs }, { socket, status, stage: rt.stage ?? "", cgroupDirs: cg.dirs }, (pid) => {
         trace(`init ${pid} waiting`);
         rt.initPid = pid;
         if (spec.idmap) writeIdmap(pid, spec.idmap);
@@ -162,6 +169,7 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
       closeFd(pty.master);
       if (slave >= 0) closeFd(slave);
       if (listen >= 0) closeFd(listen);
+      for (const j of joinNs) closeFd(j.fd);
     }
     // Live XML: console pty path, as libvirt shows it.
     let port = 0;
@@ -176,6 +184,23 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     }
     this.watch(rec, rt);
     return rt;
+  }
+
+  /** The namespace file of an <lxc:namespace> share: a named netns, a process's, or another
+   * running container's (type 'name'). */
+  private sharedNsPath(sh: ShareNs): string {
+    if (sh.type === "netns") {
+      if (sh.ns !== "net") throw errors.configUnsupported(`type 'netns' is only valid for sharenet`, D);
+      if (!/^[^/]+$/.test(sh.value) || sh.value === "." || sh.value === "..") throw errors.invalidArg(`invalid netns name '${sh.value}'`, D);
+      return `/var/run/netns/${sh.value}`;
+    }
+    if (sh.type === "pid") {
+      if (!/^\d+$/.test(sh.value) || !existsSync(`/proc/${sh.value}`)) throw errors.operationFailed(`cannot share the ${sh.ns} namespace of pid ${sh.value}: no such process`, D);
+      return `/proc/${sh.value}/ns/${sh.ns}`;
+    }
+    const other = this.table.all().find((r) => r.def.name === sh.value);
+    if (!other || other.id < 0 || !other.runtime) throw errors.operationInvalid(`cannot share the ${sh.ns} namespace of domain '${sh.value}': it is not running`, D);
+    return `/proc/${other.runtime.initPid}/ns/${sh.ns}`;
   }
 
   /** Notice a container that stops on its own (init exits): clean up and emit the event. */

@@ -109,8 +109,16 @@ function cgroupfsOf(): ContainerSpec["cgroupfs"] {
   return { v1, v2: v1.length ? "unified" : "root" };
 }
 
+/** A namespace to join instead of creating: <lxc:sharenet|shareipc|shareuts type value>. */
+export interface ShareNs {
+  ns: "net" | "ipc" | "uts";
+  type: "name" | "pid" | "netns";
+  value: string;
+}
+
 export interface SpecResult {
   spec: ContainerSpec;
+  share: ShareNs[];
   limits: CgroupLimits;
   /** network interfaces need a netns of the container's own */
   privnet: boolean;
@@ -126,8 +134,15 @@ export function specFromDef(def: DomainDef, consoleSlave: string, nfds = 0): Spe
   // is not what a path walk of '/' reaches); it goes through the staging bind like no root at all.
   const rootfs = root?.source.dir === "/" ? undefined : root?.source.dir;
 
-  if (def.lxcNamespace && (def.lxcNamespace.sharenet || def.lxcNamespace.shareipc || def.lxcNamespace.shareuts)) {
-    throw errors.configUnsupported("<lxc:namespace> (sharing another process's net/ipc/uts namespace) is not supported yet", D);
+  // <lxc:namespace>: join another netns/process/container's net, ipc or uts namespace
+  const share: ShareNs[] = [];
+  const lns = def.lxcNamespace;
+  for (const [key, ns] of [["sharenet", "net"], ["shareipc", "ipc"], ["shareuts", "uts"]] as const) {
+    const v = lns?.[key];
+    if (v) share.push({ ns, type: v.type, value: v.value });
+  }
+  if (share.length && def.idmap && (def.idmap.uid.length || def.idmap.gid.length)) {
+    throw errors.configUnsupported("<lxc:namespace> sharing cannot be combined with <idmap>", D);
   }
   const hostdevs = hostdevsOf(def);
   for (const h of hostdevs) {
@@ -137,8 +152,14 @@ export function specFromDef(def: DomainDef, consoleSlave: string, nfds = 0): Spe
   const devices = hostdevs.filter((h) => h.type !== "net").map(hostdevNode);
 
   const interfaces = def.devices.filter((d) => d.kind === "interface");
-  const privnet = interfaces.length > 0 || hostdevs.some((h) => h.type === "net") || hasFeature(def, "privnet");
-  let ns = NS.NEWPID | NS.NEWNS | NS.NEWUTS | NS.NEWIPC | NS.NEWCGROUP;
+  const sharesNet = share.some((x) => x.ns === "net");
+  if (sharesNet && (interfaces.length || hostdevs.some((h) => h.type === "net"))) {
+    throw errors.configUnsupported("<lxc:sharenet> cannot be combined with network interfaces", D);
+  }
+  const privnet = !sharesNet && (interfaces.length > 0 || hostdevs.some((h) => h.type === "net") || hasFeature(def, "privnet"));
+  let ns = NS.NEWPID | NS.NEWNS | NS.NEWCGROUP;
+  if (!share.some((x) => x.ns === "uts")) ns |= NS.NEWUTS;
+  if (!share.some((x) => x.ns === "ipc")) ns |= NS.NEWIPC;
   if (privnet) ns |= NS.NEWNET;
   if (def.idmap && (def.idmap.uid.length || def.idmap.gid.length)) ns |= NS.NEWUSER;
 
@@ -182,5 +203,5 @@ export function specFromDef(def: DomainDef, consoleSlave: string, nfds = 0): Spe
     cgroupfs: cgroupfsOf(),
   };
   const shares = def.cputune?.shares;
-  return { spec, limits: { memoryKiB: def.memory || undefined, cpuShares: shares, devices: rules }, privnet };
+  return { spec, share, limits: { memoryKiB: def.memory || undefined, cpuShares: shares, devices: rules }, privnet };
 }
