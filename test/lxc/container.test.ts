@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import type { Connection } from "../../src/core/driver.ts";
 import { DEFAULT_DROPPED_CAPS, CAP_NAMES } from "../../src/plugins/lxc/spec.ts";
 import { detectLayout } from "../../src/plugins/lxc/cgroup/index.ts";
-import { domXml, haveBusybox, isRoot, makeBusyboxRoot, openEmbed, removeDir, runXml, tempDir } from "./rootfs.ts";
+import { domXml, haveBusybox, isRoot, makeBusyboxRoot, openEmbed, removeDir, destroyAllUnder, runXml, tempDir } from "./rootfs.ts";
 
 const skip = !isRoot || !haveBusybox;
 let dir = "", root = "", conn: Connection;
@@ -16,8 +16,10 @@ beforeAll(async () => {
   root = makeBusyboxRoot(dir);
   conn = await openEmbed(`${dir}/state`);
 });
-afterAll(() => {
-  if (dir) removeDir(dir);
+afterAll(async () => {
+  if (!dir) return;
+  await destroyAllUnder(`${dir}/state`);
+  removeDir(dir);
 });
 
 const hostCapBnd = () => BigInt("0x" + /CapBnd:\s*([0-9a-f]+)/.exec(readFileSync("/proc/self/status", "utf8"))![1]);

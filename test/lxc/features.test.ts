@@ -5,7 +5,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, writeFileSy
 import { spawnSync } from "node:child_process";
 import type { Connection } from "../../src/core/driver.ts";
 import { detectLayout } from "../../src/plugins/lxc/cgroup/index.ts";
-import { domXml, haveBusybox, isRoot, makeBusyboxRoot, openEmbed, removeDir, runXml, tempDir } from "./rootfs.ts";
+import { domXml, haveBusybox, isRoot, makeBusyboxRoot, openEmbed, removeDir, destroyAllUnder, runXml, tempDir } from "./rootfs.ts";
 
 const skip = !isRoot || !haveBusybox;
 let dir = "", root = "", state = "", conn: Connection;
@@ -21,8 +21,10 @@ beforeAll(async () => {
   expect(spawnSync("mknod", ["-m", "0640", `${dir}/dev/blk`, "b", "7", "200"]).status).toBe(0);
   expect(spawnSync("mknod", ["-m", "0666", `${dir}/dev/chr`, "c", "1", "3"]).status).toBe(0);
 });
-afterAll(() => {
-  if (dir) removeDir(dir);
+afterAll(async () => {
+  if (!dir) return;
+  await destroyAllUnder(state);
+  removeDir(dir);
 });
 
 const runtime = (name: string) => JSON.parse(readFileSync(`${state}/run/${name}.json`, "utf8")).runtime as { initPid: number };

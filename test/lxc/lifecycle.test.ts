@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import type { Connection } from "../../src/core/driver.ts";
 import { DomainState } from "../../src/core/driver.ts";
 import { detectLayout } from "../../src/plugins/lxc/cgroup/index.ts";
-import { domXml, haveBusybox, isRoot, makeBusyboxRoot, openEmbed, removeDir, tempDir } from "./rootfs.ts";
+import { domXml, haveBusybox, isRoot, makeBusyboxRoot, openEmbed, removeDir, destroyAllUnder, tempDir } from "./rootfs.ts";
 
 const skip = !isRoot || !haveBusybox;
 let dir = "", root = "", state = "", conn: Connection;
@@ -17,8 +17,11 @@ beforeAll(async () => {
   state = `${dir}/state`;
   conn = await openEmbed(state);
 });
-afterAll(() => {
-  if (dir) removeDir(dir);
+afterAll(async () => {
+  if (!dir) return;
+  await destroyAllUnder(state);
+  await destroyAllUnder(`${dir}/state2`);
+  removeDir(dir);
 });
 
 const runtime = (name: string) => JSON.parse(readFileSync(`${state}/run/${name}.json`, "utf8")).runtime as { initPid: number; supervisorPid: number; pty: string };
@@ -175,7 +178,11 @@ describe.skipIf(skip)("containers outlive the CLI (needs root + busybox-static)"
     if (freezer) expect(readFileSync(`${freezer}/bunvirt/lxc-${dom.uuid}/freezer.state`, "utf8")).toBe("FROZEN\n");
     await c2.resume(dom);
     expect((await c2.getState(dom)).state).toBe(DomainState.RUNNING);
+    // destroying a paused container works too (it is thawed so SIGKILL can land)
+    await c2.suspend(dom);
+    const t0 = performance.now();
     await c2.destroy(dom);
+    expect(performance.now() - t0).toBeLessThan(500);
     expect(running(initPid)).toBe(false);
   });
 });

@@ -78,3 +78,16 @@ export function domXml(o: { name?: string; root?: string; init?: string; args?: 
   </devices>
 </domain>`;
 }
+
+/** Safety net for afterAll: destroy whatever still runs under an embed root (a failed test
+ * must not leave containers, frozen or not, behind). */
+export async function destroyAllUnder(stateRoot: string): Promise<void> {
+  const { existsSync } = await import("node:fs");
+  if (!existsSync(stateRoot)) return;
+  const c = await openEmbed(stateRoot);
+  for (const d of await c.listAllDomains(1 /* ACTIVE */)) {
+    try {
+      await c.destroy(d);
+    } catch {}
+  }
+}

@@ -240,6 +240,12 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     const rt = rec.runtime!;
     // Hand host NICs back while the container's netns still exists.
     if (rt.moved.length) teardownNetwork(rt.initPid, { veths: [], moved: rt.moved }, true);
+    // Frozen tasks cannot act on signals, SIGKILL included: thaw a paused container first.
+    if (rec.state === DomainState.PAUSED) {
+      try {
+        new ContainerCgroup(rt.cgroup).freeze(false);
+      } catch {}
+    }
     const sig = graceful ? SIGTERM : SIGKILL;
     const st = supervisorRequest(rt.socket, `K${String.fromCharCode(sig)}W`, graceful ? 10_000 : 5_000);
     if (!st) {
