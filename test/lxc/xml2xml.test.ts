@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { CAP_NAMES, DEFAULT_DROPPED_CAPS } from "../../src/plugins/lxc/spec.ts";
 import { haveBusybox, isRoot, removeDir, tempDir } from "./rootfs.ts";
 
-const DATA = "/work/shared/conformance/libvirt/tests/lxcxml2xmldata";
+const DATA = join(import.meta.dir, "../../../shared/conformance/libvirt/tests/lxcxml2xmldata");
 
 test.skipIf(!isRoot || !haveBusybox || !existsSync(DATA))("lxcxml2xml cases run as containers (needs root + busybox-static)", () => {
   const dir = tempDir();
