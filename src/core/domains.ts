@@ -464,6 +464,8 @@ export class StatefulConnection<R> implements Connection {
     if (!this.hooks.suspend) throw errors.noSupport("virDomainSuspend", this.hooks.errDomain);
     if (rec.state === DomainState.PAUSED) throw errors.operationInvalid("domain is already paused", this.hooks.errDomain);
     await this.hooks.suspend(rec);
+    // the hypervisor's own event may already have recorded (and reported) the change
+    if (rec.state === DomainState.PAUSED) return;
     rec.state = DomainState.PAUSED;
     rec.reason = Reason.PAUSED_USER;
     this.table.saveLive(rec);
@@ -475,6 +477,7 @@ export class StatefulConnection<R> implements Connection {
     if (!this.hooks.resume) throw errors.noSupport("virDomainResume", this.hooks.errDomain);
     if (rec.state !== DomainState.PAUSED) throw errors.operationInvalid("domain is not paused", this.hooks.errDomain);
     await this.hooks.resume(rec);
+    if (rec.state === DomainState.RUNNING) return;
     rec.state = DomainState.RUNNING;
     rec.reason = Reason.RUNNING_UNPAUSED;
     this.table.saveLive(rec);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { qemuPlugin } from "../../src/plugins/qemu/index.ts";
 import { parseUri } from "../../src/core/uri.ts";
-import { DomainState } from "../../src/core/driver.ts";
+import { DomainState, LifecycleEventType } from "../../src/core/driver.ts";
 import { POLLIN, poll, read } from "../../src/ffi/libc.ts";
 import { buildInitramfs, hostKernel, kernelBootXml } from "./initramfs.ts";
 import { qemuPids } from "./qemu-procs.ts";
@@ -44,6 +44,8 @@ test.skipIf(!!missing)(`boots a kernel, reads the console marker, ends shut off 
   const marker = `BUNVIRT-BOOT-${process.pid}`;
   buildInitramfs(initrd, marker);
   const conn = await qemuPlugin().open(parseUri(`qemu:///embed?root=${root}`));
+  const events: [number, number][] = [];
+  conn.onLifecycle!((ev) => events.push([ev.event, ev.detail]));
   const dom = await conn.createXML(kernelBootXml("boot1", initrd), 1 /* paused: open the console first */);
   expect((await conn.getState(dom)).state).toBe(DomainState.PAUSED);
   const cons = await conn.openConsole!(dom);
@@ -54,6 +56,10 @@ test.skipIf(!!missing)(`boots a kernel, reads the console marker, ends shut off 
   cons.close();
   expect(out).toContain(marker);
   await Promise.race([stopped, Bun.sleep(30000)]);
+  // as libvirt: started, resumed, "shutdown guest", then one "stopped shutdown" (not a suspend
+  // for QEMU's pause after power-off, nor a crash when its monitor closes)
+  await Bun.sleep(100);
+  expect(events).toEqual([[LifecycleEventType.STARTED, 0], [LifecycleEventType.RESUMED, 0], [LifecycleEventType.SHUTDOWN, 1], [LifecycleEventType.STOPPED, 0]]);
   // Transient domain: gone once shut off.
   expect((await conn.listAllDomains()).map((d) => d.name)).toEqual([]);
   // QEMU itself is gone and reaped (-no-shutdown would keep it alive after the guest's poweroff).

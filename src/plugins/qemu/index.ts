@@ -105,12 +105,22 @@ class QemuConnection extends StatefulConnection<QemuRuntime> {
 }
 
 function makeHooks(root: string, table: () => DomainTable<QemuRuntime>): DriverHooks<QemuRuntime> {
+  // Names being stopped: the guest's own SHUTDOWN and the monitor closing as QEMU exits both
+  // lead here, and only the first may report (else a clean power-off reads as a crash).
+  const stopping = new Set<string>();
+  const poweringOff = new Set<string>();
   const stopped = async (rec: DomainRecord<QemuRuntime>, reason: number, detail: number) => {
-    if (rec.id < 0 || !rec.runtime) return;
-    // -no-shutdown keeps QEMU alive after the guest powers off: end it (and reap it) as libvirt does.
-    await terminate(rec.runtime.pid);
-    await cleanup(rec.runtime);
-    table().markStopped(rec, reason, detail);
+    if (rec.id < 0 || !rec.runtime || stopping.has(rec.def.name)) return;
+    stopping.add(rec.def.name);
+    try {
+      // -no-shutdown keeps QEMU alive after the guest powers off: end it (and reap it) as libvirt does.
+      await terminate(rec.runtime.pid);
+      await cleanup(rec.runtime);
+      table().markStopped(rec, reason, detail);
+    } finally {
+      stopping.delete(rec.def.name);
+      poweringOff.delete(rec.def.name);
+    }
   };
   const watch = (rec: DomainRecord<QemuRuntime>, qmp: Qmp) => {
     monitors.set(rec.def.name, qmp);
@@ -126,6 +136,8 @@ function makeHooks(root: string, table: () => DomainTable<QemuRuntime>): DriverH
       switch (ev.event) {
         case "SHUTDOWN": {
           if (ev.data?.reason === "host-signal" || ev.data?.reason === "host-qmp-quit") return;
+          // libvirt reports the guest's power-off as "Shutdown Guest"/"Shutdown Host" first
+          table().emit({ dom: table().ref(r), event: LifecycleEventType.SHUTDOWN, detail: ev.data?.guest ? 1 : 2 });
           const isReboot = ev.data?.reason === "guest-reset";
           const act = isReboot ? action("onReboot", "restart") : action("onPoweroff", "destroy");
           if (act === "restart" || act === "rename-restart") {
@@ -134,6 +146,8 @@ function makeHooks(root: string, table: () => DomainTable<QemuRuntime>): DriverH
             return;
           }
           if (act === "preserve") return;
+          // -no-shutdown makes QEMU pause after this: that STOP is the power-off, not a suspend
+          poweringOff.add(name);
           await stopped(r, Reason.SHUTOFF_SHUTDOWN, EventDetail.STOPPED_SHUTDOWN);
           return;
         }
@@ -148,6 +162,7 @@ function makeHooks(root: string, table: () => DomainTable<QemuRuntime>): DriverH
         case "STOP":
         case "RESUME": {
           const paused = ev.event === "STOP";
+          if (paused && poweringOff.has(name)) return;
           if ((r.state === DomainState.PAUSED) === paused) return;
           r.state = paused ? DomainState.PAUSED : DomainState.RUNNING;
           r.reason = paused ? Reason.PAUSED_USER : Reason.RUNNING_UNPAUSED;
@@ -158,7 +173,9 @@ function makeHooks(root: string, table: () => DomainTable<QemuRuntime>): DriverH
       }
     };
     void qmp.closed.then(async () => {
-      if (monitors.get(name) === qmp) monitors.delete(name);
+      // destroy and close() take the monitor out before closing it: that is no crash
+      if (monitors.get(name) !== qmp) return;
+      monitors.delete(name);
       const r = table().all().find((x) => x.def.name === name);
       // The monitor closes when QEMU exits; if no one stopped it on purpose, it died.
       if (r && r.id >= 0 && r.runtime && !alive(r.runtime.pid)) await stopped(r, Reason.SHUTOFF_CRASHED, EventDetail.STOPPED_CRASHED);
