@@ -1,17 +1,13 @@
 // macvtap/macvlan on a source device, inside a private netns (see netns-harness).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
-import { ErrorCode, VirError } from "../../src/core/errors.ts";
+import { ErrorCode } from "../../src/core/errors.ts";
 import * as L from "../../src/ffi/libc.ts";
 import { IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TAP, IFF_VNET_HDR, tunGetIff } from "../../src/ffi/tun.ts";
 import { createMacvlan, createMacvtap, rtnl } from "../../src/plugins/netdev/index.ts";
-import { privateNetns } from "./netns-harness.ts";
+import { privateNetns, virErr } from "./netns-harness.ts";
 import { fdGrowth, fdKinds } from "../ffi/fdleak.ts";
 
-function virErr(f: () => unknown): VirError {
-  try { f(); } catch (e) { expect(e).toBeInstanceOf(VirError); return e as VirError; }
-  throw new Error("expected a VirError");
-}
 const sysDev = (name: string, idx: number) => {
   const [maj, min] = readFileSync(`/sys/class/net/${name}/macvtap/tap${idx}/dev`, "utf8").trim().split(":").map(Number);
   return L.makedev(maj!, min!);

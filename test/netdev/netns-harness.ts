@@ -7,6 +7,7 @@ import { expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { getuid } from "../../src/ffi/libc.ts";
 import { Rtnl } from "../../src/ffi/netlink/rtnl.ts";
+import { VirError } from "../../src/core/errors.ts";
 
 export const IN_PRIVATE_NETNS = process.env.BUNVIRT_TEST_PRIVATE_NETNS === "1";
 export const isRoot = getuid() === 0;
@@ -66,4 +67,15 @@ export async function spawnNetnsHolder(): Promise<{ pid: number; kill(): Promise
       await p.exited;
     },
   };
+}
+
+/** Run f and return the VirError it must throw (the netdev tests assert exact messages). */
+export function virErr(f: () => unknown): VirError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(VirError);
+    return e as VirError;
+  }
+  throw new Error("expected a VirError");
 }

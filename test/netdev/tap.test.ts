@@ -2,21 +2,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { fdGrowth, fdKinds } from "../ffi/fdleak.ts";
-import { ErrorCode, VirError } from "../../src/core/errors.ts";
+import { ErrorCode } from "../../src/core/errors.ts";
 import * as L from "../../src/ffi/libc.ts";
 import { IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TAP, IFF_VNET_HDR, tunGetIff } from "../../src/ffi/tun.ts";
 import { createBridge, deleteBridge, openTap, rtnl } from "../../src/plugins/netdev/index.ts";
-import { privateNetns } from "./netns-harness.ts";
+import { privateNetns, virErr } from "./netns-harness.ts";
 
 const sh = (cmd: string) => {
   const p = Bun.spawnSync(["sh", "-c", cmd], { stderr: "pipe" });
   if (p.exitCode !== 0) throw new Error(`${cmd}: ${p.stderr}`);
 };
-function virErr(f: () => unknown): VirError {
-  try { f(); } catch (e) { expect(e).toBeInstanceOf(VirError); return e as VirError; }
-  throw new Error("expected a VirError");
-}
-
 if (privateNetns(import.meta.path)) {
   const r = rtnl();
   afterAll(() => expect(r.listLinks().map((l) => l.name)).toEqual(["lo"]));

@@ -1,18 +1,12 @@
 // veth pairs, bridges and netns moves, inside a private netns (see netns-harness).
 import { afterAll, describe, expect, test } from "bun:test";
-import { VirError } from "../../src/core/errors.ts";
 import * as L from "../../src/ffi/libc.ts";
 import { Rtnl } from "../../src/ffi/netlink/rtnl.ts";
 import {
   attachToBridge, bridgeOf, createBridge, createMacvlan, createVethPair, deleteBridge, detachFromBridge, moveToNetns,
   returnFromNetns, rtnl,
 } from "../../src/plugins/netdev/index.ts";
-import { privateNetns, spawnNetnsHolder } from "./netns-harness.ts";
-
-function virErr(f: () => unknown): VirError {
-  try { f(); } catch (e) { expect(e).toBeInstanceOf(VirError); return e as VirError; }
-  throw new Error("expected a VirError");
-}
+import { privateNetns, spawnNetnsHolder, virErr } from "./netns-harness.ts";
 
 if (privateNetns(import.meta.path)) {
   const r = rtnl();

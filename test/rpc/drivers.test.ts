@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, hasVirsh, isRoot, startDaemon, tempRoot, virsh, type DaemonProc } from "./helpers.ts";
-import { buildInitramfs, hostKernel } from "../qemu/initramfs.ts";
+import { buildInitramfs, hostKernel, kernelBootXml } from "../qemu/initramfs.ts";
 
 const hasQemu = existsSync("/usr/bin/qemu-system-x86_64");
 const lxcSkip = !hasVirsh || !isRoot;
@@ -227,25 +227,7 @@ describe.skipIf(qemuSkip)("virsh → daemon → QEMU", () => {
     buildInitramfs(initrd, "MARKER-rpc-console");
     const file = join(root, "qk.xml");
     // the host's kernel needs more than qemuXml's 64 MiB to unpack itself and the initramfs
-    writeFileSync(file, `<domain type='qemu'>
-  <name>rpc-qk</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>${hostKernel()}</kernel>
-    <initrd>${initrd}</initrd>
-    <cmdline>console=ttyS0 panic=-1 quiet</cmdline>
-  </os>
-  <features><acpi/></features>
-  <on_poweroff>destroy</on_poweroff>
-  <devices>
-    <serial type='pty'><target port='0'/></serial>
-    <console type='pty'><target type='serial' port='0'/></console>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-`);
+    writeFileSync(file, kernelBootXml("rpc-qk", initrd) + "\n");
     expect((await virsh(uri(), ["create", file])).code).toBe(0);
     // stdin stays open: virsh must leave on its own when the console's EOF arrives
     const p = Bun.spawn(["script", "-qec", `virsh -c '${uri()}' console rpc-qk; echo virsh-exit=$?`, "/dev/null"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH, HOME: "/nonexistent", TERM: "dumb" } });
