@@ -30,6 +30,6 @@ test.skipIf(!isRoot || !v2)("only allowed devices open inside a cgroup with the 
   expect(runProgram(inCgroup().open("/dev/null", O_WRONLY, 0, -2).exit(0)).status).toBe(0);
   expect(runProgram(inCgroup().open("/dev/urandom", O_RDONLY, 0, -2).exit(0)).status).toBe(0);
   // denied: another device, and write access where only read is allowed
-  expect(() => runProgram(inCgroup().open("/dev/zero", O_RDONLY, 0, -2).exit(0))).toThrow("step 1 (open /dev/zero) failed: EPERM");
-  expect(() => runProgram(inCgroup().open("/dev/urandom", O_WRONLY, 0, -2).exit(0))).toThrow("step 1 (open /dev/urandom) failed: EPERM");
+  expect(() => runProgram(inCgroup().open("/dev/zero", O_RDONLY, 0, -2).exit(0))).toThrow("step 1 (open /dev/zero) failed: EPERM (Operation not permitted)");
+  expect(() => runProgram(inCgroup().open("/dev/urandom", O_WRONLY, 0, -2).exit(0))).toThrow("step 1 (open /dev/urandom) failed: EPERM (Operation not permitted)");
 });

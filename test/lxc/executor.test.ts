@@ -32,9 +32,9 @@ describe("executor", () => {
 
   test("a failing step is reported by number, name and errno", () => {
     const p = new Program().mkdir("/nonexistent-dir/x").execve("/bin/true", ["true"], []);
-    expect(() => runProgram(p)).toThrow(new ExecError("step 0 (mkdir /nonexistent-dir/x) failed: ENOENT", 2));
+    expect(() => runProgram(p)).toThrow(new ExecError("step 0 (mkdir /nonexistent-dir/x) failed: ENOENT (No such file or directory)", 2));
     const q = new Program().chdir("/").execve("/no/such/binary", ["x"], []);
-    expect(() => runProgram(q)).toThrow("step 1 (execve /no/such/binary) failed: ENOENT");
+    expect(() => runProgram(q)).toThrow("step 1 (execve /no/such/binary) failed: ENOENT (No such file or directory)");
   });
 
   test.skipIf(!isRoot)("clone with namespaces, report the child pid, relay its status", () => {

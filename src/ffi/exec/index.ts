@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import source from "./executor.c" with { type: "text" };
 import { errnoName } from "../errno.ts";
+import { strerror } from "../libc.ts";
 import { VirError, ErrorCode, ErrorDomain } from "../../core/errors.ts";
 
 const symbols = {
@@ -96,14 +97,21 @@ export class ExecError extends VirError {
     public readonly errno: number,
     public readonly step?: number,
     public readonly stepName?: string,
+    /** the XML element the failed step comes from (e.g. /domain/os/init), if any */
+    public readonly where?: string,
   ) {
     super(ErrorCode.SYSTEM_ERROR, ErrorDomain.NONE, message);
     this.name = "ExecError";
   }
 }
 
+/** "ENOENT (No such file or directory)" */
+export function errnoText(errno: number): string {
+  return `${errnoName(errno)} (${strerror(errno)})`;
+}
+
 function check(r: number, what: string): number {
-  if (r < 0) throw new ExecError(`${what} failed: ${errnoName(-r)}`, -r);
+  if (r < 0) throw new ExecError(`${what} failed: ${errnoText(-r)}`, -r);
   return r;
 }
 
@@ -128,6 +136,8 @@ interface Step {
   b: bigint;
   c: bigint;
   s: (string | string[] | number[] | null)[];
+  /** XML element the step comes from, named in its error */
+  where?: string;
 }
 
 const REC = 48;
@@ -138,9 +148,22 @@ export const CHILD_PID_ARG = "\x01PID";
 /** A program of steps for the executor. Methods append one step each and return this. */
 export class Program {
   readonly steps: Step[] = [];
+  private where?: string;
 
   private add(op: number, name: string, a: number | bigint = 0, b: number | bigint = 0, c: number | bigint = 0, s: Step["s"] = []): this {
-    this.steps.push({ op, name, a: BigInt(a), b: BigInt(b), c: BigInt(c), s });
+    this.steps.push({ op, name, a: BigInt(a), b: BigInt(b), c: BigInt(c), s, ...(this.where ? { where: this.where } : {}) });
+    return this;
+  }
+
+  /** Steps added inside `fn` come from XML element `where` (their errors name it). */
+  from(where: string | undefined, fn: () => void): this {
+    const prev = this.where;
+    this.where = where;
+    try {
+      fn();
+    } finally {
+      this.where = prev;
+    }
     return this;
   }
 
@@ -293,7 +316,7 @@ export class Spawned {
       }
       if (r < 0) {
         this.close();
-        throw new ExecError(`executor: reading the report pipe failed: ${errnoName(-r)}`, -r);
+        throw new ExecError(`executor: reading the report pipe failed: ${errnoText(-r)}`, -r);
       }
       if (r === 0) {
         this.close();
@@ -305,8 +328,10 @@ export class Spawned {
     const type = this.buf.readUInt32LE(0), step = this.buf.readUInt32LE(4), value = this.buf.readInt32LE(8);
     if (type === 2) {
       this.close();
-      const name = this.program.steps[step]?.name ?? "?";
-      throw new ExecError(`step ${step} (${name}) failed: ${errnoName(value)}`, value, step, name);
+      const st = this.program.steps[step];
+      const name = st?.name ?? "?";
+      const msg = `step ${step} (${name}) failed: ${errnoText(value)}`;
+      throw new ExecError(st?.where ? `${st.where}: ${msg}` : msg, value, step, name, st?.where);
     }
     return { type: type === 1 ? "pid" : "status", step, value };
   }
@@ -351,7 +376,7 @@ export function spawnProgram(program: Program): Spawned {
   n.bv_close(fds[1]!);
   if (pid < 0) {
     n.bv_close(fds[0]!);
-    throw new ExecError(`clone failed: ${errnoName(-pid)}`, -pid);
+    throw new ExecError(`clone failed: ${errnoText(-pid)}`, -pid);
   }
   return new Spawned(program, pid, fds[0]!);
 }
@@ -438,4 +463,15 @@ export function pendingBytes(fd: number): number {
 export function pidfdOpen(pid: number): number | null {
   const r = nativeExec().bv_pidfd_open(pid);
   return r < 0 ? null : r;
+}
+
+/** Wait until `pid` (not necessarily our child) has exited; false on timeout. */
+export function waitGone(pid: number, timeoutMs: number): boolean {
+  const fd = pidfdOpen(pid);
+  if (fd === null) return true; // already gone (ESRCH)
+  try {
+    return nativeExec().bv_poll_in(fd | 0, Math.max(0, Math.round(timeoutMs)) | 0) > 0;
+  } finally {
+    closeFd(fd);
+  }
 }
