@@ -55,7 +55,7 @@ describe.skipIf(skip)("hostdev mode='capabilities' (needs root + busybox-static)
 
   test("a source of the wrong node type is refused clearly", async () => {
     const devices = `<hostdev mode='capabilities' type='storage'><source><block>${dir}/dev/chr</block></source></hostdev>`;
-    expect(conn.createXML(domXml({ name: "hd2", root, devices, args: ["-c", "true"] }))).rejects.toThrow(`hostdev storage: ${dir}/dev/chr is not a block device`);
+    expect(conn.createXML(domXml({ name: "hd2", root, devices, args: ["-c", "true"] }))).rejects.toThrow(`unsupported configuration: /domain/devices/hostdev[1]/source/block: hostdev storage: ${dir}/dev/chr is not a block device`);
     const misc = `<hostdev mode='capabilities' type='misc'><source><char>${dir}/dev/blk</char></source></hostdev>`;
     expect(conn.createXML(domXml({ name: "hd3", root, devices: misc, args: ["-c", "true"] }))).rejects.toThrow(`hostdev misc: ${dir}/dev/blk is not a char device`);
   });

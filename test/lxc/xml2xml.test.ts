@@ -27,21 +27,22 @@ test.skipIf(!isRoot || !haveBusybox || !existsSync(DATA))("lxcxml2xml cases run 
     // dies with the container's netns, so later cases no longer see eth0/eth0peer)
     const shared = "bri0 eth0 eth0peer lo ";
     const after = "bri0 lo ";
-    const route = (dev: string) => `netlink RTM_NEWROUTE 192.168.124.0/24 via 192.168.124.1 dev ${dev}: ENETUNREACH (Network is unreachable): Nexthop has invalid gateway`;
+    const route = (name: string, iface: string, dev: string) =>
+      `internal error: failed to start domain '${name}': ${iface}: netlink RTM_NEWROUTE 192.168.124.0/24 via 192.168.124.1 dev ${dev}: ENETUNREACH (Network is unreachable): Nexthop has invalid gateway`;
     expect(res).toEqual({
       "lxc-capabilities": ok("lxc-capabilities", "0:0", "/", "", shared),
       "lxc-disk-formats": { error: "unsupported configuration: filesystem type 'file' (target /home) is not supported by the LXC driver; use 'mount' or 'ram'" },
       // routes via 192.168.124.1, which no address of the container reaches
-      "lxc-ethernet-hostip": { error: route("vnet0") },
-      "lxc-ethernet": { error: route("eth2") },
+      "lxc-ethernet-hostip": { error: route("8675309", "/domain/devices/interface[1] (eth2)", "vnet0") },
+      "lxc-ethernet": { error: route("8675309", "/domain/devices/interface[1] (eth2)", "eth2") },
       "lxc-filesystem-ram": ok("lxc-filesystem-ram", "0:0", "/", "", shared),
       "lxc-filesystem-root": ok("lxc-filesystem-root", "0:0", "/", "", shared),
       "lxc-hostdev": ok("lxc-hostdev", "0:0", "/", "", "eth0 lo ", "eth0 192.168.122.2/24 default via 192.168.122.1 dev eth0 \n"),
-      "lxc-idmap": { error: route("eth2") },
+      "lxc-idmap": { error: route("jessie", "/domain/devices/interface[1] (eth2)", "eth2") },
       "lxc-initdir": ok("lxc-initdir", "0:0", "/path/to/pwd", "", after),
       "lxc-initenv": ok("lxc-initenv", "0:0", "/", "bar", after),
       "lxc-inituser": ok("lxc-inituser", "1000:1234", "/", "", after),
-      "lxc-sharenet": { error: "operation failed: cannot share the ipc namespace of pid 12345: no such process" },
+      "lxc-sharenet": { error: "internal error: failed to start domain 'jessie': cannot share the ipc namespace of pid 12345: no such process" },
       // netns 'red' (only lo), the ipc namespace of a process of ours, the uts of 'container1'
       "lxc-sharenet~present": ok("lxc-sharenet~present", "0:0", "/", "", "lo ", "uts-shared\n"),
       "lxc-systemd": ok("lxc-systemd", "0:0", "/", "", after),

@@ -7,7 +7,7 @@
 //       network devices in; then builds its mount tree, pivots, drops capabilities and execs.
 // Everything between clone and exec is native (executor.c); this file only decides what to do.
 
-import { CHILD_PID_ARG, Program, closeFd, killPid, pipe, spawnProgram, waitPid, writeFd, type Spawned } from "../../ffi/exec/index.ts";
+import { CHILD_PID_ARG, Program, closeFd, killPid, pipe, spawnProgram, waitGone, waitPid, writeFd, type Spawned } from "../../ffi/exec/index.ts";
 import { supervisorMemfd } from "../../ffi/exec/supervisor.ts";
 
 // clone/unshare flags
@@ -39,6 +39,8 @@ export interface SpecMount {
   readonly?: boolean;
   /** tmpfs size in KiB */
   sizeKiB?: number;
+  /** the XML element it comes from (named in errors) */
+  where?: string;
 }
 
 export interface SpecDevice {
@@ -49,6 +51,8 @@ export interface SpecDevice {
   minor: number;
   /** permission bits */
   mode: number;
+  /** the XML element it comes from (named in errors) */
+  where?: string;
 }
 
 export interface ContainerSpec {
@@ -57,6 +61,8 @@ export interface ContainerSpec {
   /** host directory to pivot into; undefined = share the host root (application container) */
   rootfs?: string;
   rootReadonly?: boolean;
+  /** the XML element of the root filesystem (named in errors) */
+  rootWhere?: string;
   mounts: SpecMount[];
   /** clone flags (NS.*) */
   namespaces: number;
@@ -165,10 +171,10 @@ export function buildLaunchProgram(spec: ContainerSpec, fds: LaunchFds, paths: L
     if (spec.gid !== undefined) p.setgid(spec.gid);
     if (spec.uid !== undefined) p.setuid(spec.uid);
   }
-  p.chdir(spec.cwd);
+  p.from("/domain/os/initdir", () => p.chdir(spec.cwd));
   // If the supervisor dies, take the container down rather than leave it unmanaged.
   p.pdeathsig(SIGKILL);
-  p.execve(spec.argv[0]!, spec.argv, spec.env);
+  p.from("/domain/os/init", () => p.execve(spec.argv[0]!, spec.argv, spec.env));
   return p;
 }
 
@@ -182,17 +188,19 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
   p.openTree(spec.consoleSlave, CONSOLE_TREE_FD);
   const R = spec.rootfs ?? paths.stage;
   // pivot_root needs the new root to be a mount point.
-  p.mount(spec.rootfs ?? "/", R, null, MS.BIND | MS.REC, null, `bind root ${spec.rootfs ?? "/"}`);
+  p.from(spec.rootWhere, () => p.mount(spec.rootfs ?? "/", R, null, MS.BIND | MS.REC, null, `bind root ${spec.rootfs ?? "/"}`));
   const at = (t: string) => (t === "/" ? R : R + t);
 
   for (const m of spec.mounts) {
     if (m.kind === "bind") {
-      mkdirs(p, at, m.target);
-      p.mount(m.source!, at(m.target), null, MS.BIND | MS.REC, null, `bind ${m.source} on ${m.target}`);
-      if (m.readonly) p.mount(null, at(m.target), null, MS.BIND | MS.REMOUNT | MS.RDONLY, null, `remount ${m.target} read-only`);
+      p.from(m.where && `${m.where}/target/@dir`, () => mkdirs(p, at, m.target));
+      p.from(m.where && `${m.where}/source/@dir`, () => p.mount(m.source!, at(m.target), null, MS.BIND | MS.REC, null, `bind ${m.source} on ${m.target}`));
+      p.from(m.where, () => m.readonly && p.mount(null, at(m.target), null, MS.BIND | MS.REMOUNT | MS.RDONLY, null, `remount ${m.target} read-only`));
     } else {
-      mkdirs(p, at, m.target);
-      p.mount("tmpfs", at(m.target), "tmpfs", MS.NOSUID | MS.NODEV, `size=${m.sizeKiB ?? 65536}k,mode=755`);
+      p.from(m.where, () => {
+        mkdirs(p, at, m.target);
+        p.mount("tmpfs", at(m.target), "tmpfs", MS.NOSUID | MS.NODEV, `size=${m.sizeKiB ?? 65536}k,mode=755`);
+      });
     }
   }
 
@@ -264,9 +272,11 @@ function buildMountTree(p: Program, spec: ContainerSpec, paths: LaunchPaths, use
   p.open(at("/dev/tty1"), O.WRONLY | O.CREAT, 0o600, -2);
   p.mount(at("/dev/console"), at("/dev/tty1"), null, MS.BIND, null, "bind console on /dev/tty1");
   for (const d of spec.devices) {
-    const dir = d.path.slice(0, d.path.lastIndexOf("/"));
-    if (dir && dir !== "/dev") mkdirs(p, at, dir, "/dev");
-    devNode(p, at(d.path), d.path, (d.type === "b" ? S_IFBLK : S_IFCHR) | (d.mode & 0o7777), d.major, d.minor, userns);
+    p.from(d.where, () => {
+      const dir = d.path.slice(0, d.path.lastIndexOf("/"));
+      if (dir && dir !== "/dev") mkdirs(p, at, dir, "/dev");
+      devNode(p, at(d.path), d.path, (d.type === "b" ? S_IFBLK : S_IFCHR) | (d.mode & 0o7777), d.major, d.minor, userns);
+    });
   }
 
   // pivot_root(".", ".") stacks the old root on the new one; detach it. No directory needed.
@@ -314,7 +324,7 @@ export async function launch(
 ): Promise<Launched> {
   const [goR, goW] = pipe();
   let sp: Spawned | undefined;
-  let initPid = 0;
+  let initPid = 0, supervisorPid = 0;
   let goClosed = false;
   try {
     const prog = buildLaunchProgram(spec, fds, paths, goR, goW);
@@ -333,7 +343,7 @@ export async function launch(
     }
     if (!r1 || !r2 || r1.type !== "pid" || r2.type !== "pid") throw new Error("executor: launch reported no pids");
     initPid = r1.value;
-    const supervisorPid = r2.value;
+    supervisorPid = r2.value;
     await setup(initPid);
     writeFd(goW, "g");
     closeFd(goW);
@@ -341,9 +351,14 @@ export async function launch(
     sp.drain();
     return { initPid, supervisorPid };
   } catch (e) {
+    // Leave nothing running: init and its supervisor (which would otherwise record init's end
+    // in the status file after our caller cleaned up). Neither is our child: wait for their end.
     if (initPid) killPid(initPid, SIGKILL);
+    if (supervisorPid) killPid(supervisorPid, SIGKILL);
     if (!goClosed) closeFd(goW);
     sp?.close();
+    if (initPid) waitGone(initPid, 2000);
+    if (supervisorPid) waitGone(supervisorPid, 2000);
     throw e;
   }
 }

@@ -10,7 +10,7 @@ import { hostCapabilities } from "../../core/capabilities.ts";
 import type { DomainDef, ChardevDev } from "../../core/conf/index.ts";
 import { DomainTable, EventDetail, Reason, StatefulConnection, type DomainRecord, type DriverHooks, type StartOptions } from "../../core/domains.ts";
 import { DomainState, type ConsoleStream, type DomainRef, type GuestCaps } from "../../core/driver.ts";
-import { errors, ErrorDomain, VirError } from "../../core/errors.ts";
+import { ErrorCode, errors, ErrorDomain, VirError } from "../../core/errors.ts";
 import { closeFd, decodeWaitStatus, killPid, openFd, openPty, pendingBytes, unixListen } from "../../ffi/exec/index.ts";
 import { ContainerCgroup, warmCgroupMigration } from "./cgroup/index.ts";
 import { NS, launch } from "./container.ts";
@@ -128,15 +128,26 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     if ((opts.fds?.length ?? 0) > 16) throw errors.invalidArg(`at most 16 file descriptors can be passed to a container (got ${opts.fds!.length})`, D);
     const pty = openPty();
     let slave = -1, listen = -1;
-    const { spec, limits, share } = specFromDef(def, pty.slave, opts.fds?.length ?? 0);
+    let sr: ReturnType<typeof specFromDef>;
+    try {
+      sr = specFromDef(def, pty.slave, opts.fds?.length ?? 0);
+    } catch (e) {
+      closeFd(pty.master);
+      throw wrapStart(e, def.name);
+    }
+    const { spec, limits, share } = sr;
     const joinNs: { fd: number; nstype: number; name: string }[] = [];
     const cg = new ContainerCgroup(`bunvirt/lxc-${def.uuid}`);
     const rt: LxcRuntime = {
       initPid: 0, supervisorPid: 0, initStart: "", socket, status, pty: pty.slave, cgroup: cg.rel, veths: [], moved: [],
       stage: spec.rootfs ? undefined : join(runDir, `${def.name}.root`),
     };
+    let madeStage = false;
     try {
-      if (rt.stage) mkdirSync(rt.stage, { recursive: true, mode: 0o700 });
+      if (rt.stage && !existsSync(rt.stage)) {
+        mkdirSync(rt.stage, { recursive: true, mode: 0o700 });
+        madeStage = true;
+      }
       for (const sh of share) {
         const path = this.sharedNsPath(sh);
         joinNs.push({ fd: openFd(path), nstype: NS_FLAGS[sh.ns], name: `${sh.ns} namespace ${path}` });
@@ -160,11 +171,15 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
       rt.supervisorPid = l.supervisorPid;
       rt.initStart = procStart(l.initPid);
     } catch (e) {
+      // launch() has killed init and the supervisor and waited for both: nothing writes these
+      // files any more. A failed start leaves nothing behind.
       teardownNetwork(undefined, rt, false);
       cg.remove();
-      if (rt.stage) tryRmdir(rt.stage);
+      if (madeStage) tryRmdir(rt.stage!);
       rmSync(socket, { force: true });
-      throw wrapStart(e);
+      rmSync(status, { force: true });
+      rmSync(`${status}.tmp`, { force: true }); // the supervisor was killed while writing it
+      throw wrapStart(e, def.name);
     } finally {
       closeFd(pty.master);
       if (slave >= 0) closeFd(slave);
@@ -395,10 +410,15 @@ function writeIdmap(pid: number, m: NonNullable<DomainDef["idmap"]>) {
   if (m.gid.length) writeFileSync(`/proc/${pid}/gid_map`, text(m.gid));
 }
 
-function wrapStart(e: unknown): unknown {
-  if (e instanceof VirError) return e;
-  if (e instanceof Error) return errors.operationFailed(`cannot start container: ${e.message}`, D);
-  return e;
+/** A start failure as "internal error: failed to start domain 'NAME': DETAIL" (the failing
+ * step, element path and errno). Configuration refusals keep their own code and wording. */
+function wrapStart(e: unknown, name: string): unknown {
+  const keep: number[] = [ErrorCode.CONFIG_UNSUPPORTED, ErrorCode.INVALID_ARG, ErrorCode.OPERATION_INVALID, ErrorCode.XML_ERROR];
+  if (e instanceof VirError && keep.includes(e.code)) return e;
+  if (!(e instanceof Error)) return e;
+  // drop the code's own prefix ("operation failed: ", "internal error: ")
+  const detail = e instanceof VirError ? e.message.replace(/^(operation failed|internal error): /, "") : e.message;
+  return errors.internal(`failed to start domain '${name}': ${detail}`, D);
 }
 
 export { DomainState };

@@ -3,7 +3,7 @@
 // opened in that netns. Uses the netdev plugin; nothing spawns `ip`.
 
 import type { DomainDef, HostdevDev, InterfaceDev } from "../../core/conf/index.ts";
-import { errors, ErrorDomain } from "../../core/errors.ts";
+import { ErrorCode, errors, ErrorDomain, VirError } from "../../core/errors.ts";
 import { Rtnl, createMacvlan, createVethPair, deleteIfExists, moveToNetns, returnFromNetns, rtnl } from "../netdev/index.ts";
 
 export interface NetRuntime {
@@ -58,47 +58,54 @@ export function setupNetwork(def: DomainDef, initPid: number, rt: NetRuntime): v
       const guestName = iface.guest?.dev ?? `eth${n}`;
       iface.alias ??= `net${n}`;
       n++;
-      iface.mac ??= { address: randomMac() };
-      const up = iface.linkState !== "down";
-      if (iface.type === "ethernet" || iface.type === "bridge" || iface.type === "network") {
-        if (iface.type === "network") throw errors.configUnsupported("interface type 'network' needs a network driver; use 'bridge' or 'ethernet'", ErrorDomain.LXC);
-        const bridge = iface.type === "bridge" ? iface.source?.bridge : undefined;
-        if (iface.type === "bridge" && !bridge) throw errors.configUnsupported("interface type 'bridge' needs <source bridge>", ErrorDomain.LXC);
-        const host = iface.target?.dev ?? freeVnet(r);
-        // The peer is born in the container's netns under its final name: a move would cost
-        // the kernel a synchronize_net() (an RCU grace period) per device.
-        const pair = createVethPair({ host, peer: guestName, peerNetns: ns, mac: iface.mac.address, bridge, ...(iface.mtu ? { mtu: iface.mtu } : {}) });
-        rt.veths.push(pair.host);
-        iface.target = { ...(iface.target ?? {}), dev: pair.host };
-        iface.guest = { ...(iface.guest ?? {}), actual: guestName };
-        // host-side addresses/routes of type='ethernet' (<source><ip/><route/>)
-        for (const ip of iface.sourceIps ?? []) r.addAddress(pair.host, `${ip.address}/${ip.prefix ?? 24}`);
-        if (iface.sourceIps?.length) r.setUp(pair.host);
-        for (const rt of iface.sourceRoutes ?? []) r.addRoute({ dst: routeDst(rt), gateway: rt.gateway, dev: pair.host });
-      } else if (iface.type === "direct") {
-        const src = iface.source?.dev;
-        if (!src) throw errors.configUnsupported("interface type 'direct' needs <source dev>", ErrorDomain.LXC);
-        const mv = createMacvlan({ source: src, mode: (iface.source?.mode as "bridge") ?? "vepa", mac: iface.mac.address });
-        iface.guest = { ...(iface.guest ?? {}), actual: guestName };
-        try {
-          moveToNetns(mv, ns, { newName: guestName });
-        } catch (e) {
-          deleteIfExists(r, mv);
-          throw e;
+      naming(`/domain/devices/interface[${n}] (${guestName})`, () => {
+        iface.mac ??= { address: randomMac() };
+        const up = iface.linkState !== "down";
+        if (iface.type === "ethernet" || iface.type === "bridge" || iface.type === "network") {
+          if (iface.type === "network") throw errors.configUnsupported("interface type 'network' needs a network driver; use 'bridge' or 'ethernet'", ErrorDomain.LXC);
+          const bridge = iface.type === "bridge" ? iface.source?.bridge : undefined;
+          if (iface.type === "bridge" && !bridge) throw errors.configUnsupported("interface type 'bridge' needs <source bridge>", ErrorDomain.LXC);
+          const host = iface.target?.dev ?? freeVnet(r);
+          // The peer is born in the container's netns under its final name: a move would cost
+          // the kernel a synchronize_net() (an RCU grace period) per device.
+          const pair = createVethPair({ host, peer: guestName, peerNetns: ns, mac: iface.mac.address, bridge, ...(iface.mtu ? { mtu: iface.mtu } : {}) });
+          rt.veths.push(pair.host);
+          iface.target = { ...(iface.target ?? {}), dev: pair.host };
+          iface.guest = { ...(iface.guest ?? {}), actual: guestName };
+          // host-side addresses/routes of type='ethernet' (<source><ip/><route/>)
+          for (const ip of iface.sourceIps ?? []) r.addAddress(pair.host, `${ip.address}/${ip.prefix ?? 24}`);
+          if (iface.sourceIps?.length) r.setUp(pair.host);
+          for (const rt of iface.sourceRoutes ?? []) r.addRoute({ dst: routeDst(rt), gateway: rt.gateway, dev: pair.host });
+        } else if (iface.type === "direct") {
+          const src = iface.source?.dev;
+          if (!src) throw errors.configUnsupported("interface type 'direct' needs <source dev>", ErrorDomain.LXC);
+          const mv = createMacvlan({ source: src, mode: (iface.source?.mode as "bridge") ?? "vepa", mac: iface.mac.address });
+          iface.guest = { ...(iface.guest ?? {}), actual: guestName };
+          try {
+            moveToNetns(mv, ns, { newName: guestName });
+          } catch (e) {
+            deleteIfExists(r, mv);
+            throw e;
+          }
+        } else {
+          throw errors.configUnsupported(`interface type '${iface.type}' is not supported by the LXC driver`, ErrorDomain.LXC);
         }
-      } else {
-        throw errors.configUnsupported(`interface type '${iface.type}' is not supported by the LXC driver`, ErrorDomain.LXC);
-      }
-      configureInside(inside, guestName, iface, up);
+        configureInside(inside, guestName, iface, up);
+      });
     }
+    let k = 0;
     for (const d of def.devices) {
-      if (d.kind !== "hostdev" || (d as HostdevDev).type !== "net") continue;
+      if (d.kind !== "hostdev") continue;
+      k++;
+      if ((d as HostdevDev).type !== "net") continue;
       const h = d as HostdevDev;
       const name = h.source.interface;
       if (!name) throw errors.configUnsupported("hostdev type 'net' needs <source><interface>", ErrorDomain.LXC);
-      const m = moveToNetns(name, ns);
-      rt.moved.push({ inside: m.name, original: m.originalName, index: m.index });
-      configureInside(inside, m.name, h, true);
+      naming(`/domain/devices/hostdev[${k}] (${name})`, () => {
+        const m = moveToNetns(name, ns);
+        rt.moved.push({ inside: m.name, original: m.originalName, index: m.index });
+        configureInside(inside, m.name, h, true);
+      });
     }
   } catch (e) {
     inside.close();
@@ -108,6 +115,17 @@ export function setupNetwork(def: DomainDef, initPid: number, rt: NetRuntime): v
     try {
       inside.close();
     } catch {}
+  }
+}
+
+/** Run `fn`; a runtime failure in it is reported as "WHERE: message" (configuration refusals
+ * pass unchanged). */
+function naming(where: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof VirError && e.code === ErrorCode.CONFIG_UNSUPPORTED) throw e;
+    throw new Error(`${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 

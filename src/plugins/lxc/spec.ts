@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from "node:fs";
 import type { DomainDef, FilesystemDev, HostdevDev } from "../../core/conf/index.ts";
 import { errors, ErrorDomain } from "../../core/errors.ts";
+import { strerror } from "../../ffi/libc.ts";
 import { NS, type ContainerSpec, type SpecDevice, type SpecMount } from "./container.ts";
 import { defaultDeviceRules, detectLayout, type CgroupLimits, type DeviceRule } from "./cgroup/index.ts";
 
@@ -52,18 +53,25 @@ export function rootOf(def: DomainDef): FilesystemDev | undefined {
   return fsOf(def).find((f) => f.target === "/");
 }
 
-function mountOf(f: FilesystemDev): SpecMount {
+/** The element path of a device: /domain/devices/KIND[n] (n counts that kind, from 1). */
+function devPath(def: DomainDef, dev: object): string {
+  const kind = (dev as { kind: string }).kind;
+  const n = def.devices.filter((d) => d.kind === kind).indexOf(dev as never) + 1;
+  return `/domain/devices/${kind}[${n}]`;
+}
+
+function mountOf(f: FilesystemDev, where: string): SpecMount {
   // libvirt's LXC driver binds type 'bind' exactly like 'mount'
   if (f.type === "mount" || f.type === "bind") {
     if (!f.source.dir) throw errors.configUnsupported(`filesystem target ${f.target}: type 'mount' needs <source dir>`, D);
-    return { kind: "bind", source: f.source.dir, target: f.target, readonly: !!f.readonly };
+    return { kind: "bind", source: f.source.dir, target: f.target, readonly: !!f.readonly, where };
   }
-  if (f.type === "ram") return { kind: "tmpfs", target: f.target, sizeKiB: f.source.usage ?? 65536 };
+  if (f.type === "ram") return { kind: "tmpfs", target: f.target, sizeKiB: f.source.usage ?? 65536, where };
   throw errors.configUnsupported(`filesystem type '${f.type}' (target ${f.target}) is not supported by the LXC driver; use 'mount' or 'ram'`, D);
 }
 
 /** A hostdev mode='capabilities' storage/misc node: the host's device numbers and mode. */
-export function hostdevNode(h: HostdevDev): SpecDevice {
+export function hostdevNode(h: HostdevDev, where = "/domain/devices/hostdev"): SpecDevice {
   const path = h.type === "storage" ? h.source.block : h.source.char;
   const want = h.type === "storage" ? "block" : "char";
   if (!path) throw errors.configUnsupported(`hostdev type '${h.type}' needs <source><${want}>`, D);
@@ -71,11 +79,12 @@ export function hostdevNode(h: HostdevDev): SpecDevice {
   try {
     st = statSync(path);
   } catch (e) {
-    throw errors.operationFailed(`hostdev ${h.type}: cannot stat ${path}: ${(e as NodeJS.ErrnoException).code}`, D);
+    const code = (e as NodeJS.ErrnoException).code ?? "";
+    throw errors.operationFailed(`${where}/source/${want}: hostdev ${h.type}: cannot stat ${path}: ${code} (${(e as NodeJS.ErrnoException).errno ? strerror(-(e as NodeJS.ErrnoException).errno!) : code})`, D);
   }
   const isBlk = st.isBlockDevice(), isChr = st.isCharacterDevice();
   if ((want === "block" && !isBlk) || (want === "char" && !isChr)) {
-    throw errors.configUnsupported(`hostdev ${h.type}: ${path} is not a ${want} device`, D);
+    throw errors.configUnsupported(`${where}/source/${want}: hostdev ${h.type}: ${path} is not a ${want} device`, D);
   }
   const rdev = st.rdev;
   return {
@@ -84,6 +93,7 @@ export function hostdevNode(h: HostdevDev): SpecDevice {
     major: Math.floor(rdev / 256) & 0xfff,
     minor: (rdev & 0xff) | ((Math.floor(rdev / 4096) & 0xfff00)),
     mode: st.mode & 0o7777,
+    where,
   };
 }
 
@@ -127,7 +137,7 @@ export interface SpecResult {
 /** Build the container spec; `consoleSlave` and `fds` come from the driver at start. */
 export function specFromDef(def: DomainDef, consoleSlave: string, nfds = 0): SpecResult {
   const root = rootOf(def);
-  const mounts = fsOf(def).filter((f) => f !== root).map(mountOf);
+  const mounts = fsOf(def).filter((f) => f !== root).map((f) => mountOf(f, devPath(def, f)));
   if (root && root.type !== "mount" && root.type !== "bind") throw errors.configUnsupported(`root filesystem of type '${root.type}' is not supported; use type 'mount'`, D);
   if (root && !root.source.dir) throw errors.configUnsupported("root filesystem needs <source dir>", D);
   // <source dir='/'>: the host's root, which cannot be pivoted into in place (a mount over '/'
@@ -149,7 +159,7 @@ export function specFromDef(def: DomainDef, consoleSlave: string, nfds = 0): Spe
     if (h.mode !== "capabilities") throw errors.configUnsupported(`hostdev mode '${h.mode}' is not supported by the LXC driver`, D);
     if (!["storage", "misc", "net"].includes(h.type)) throw errors.configUnsupported(`hostdev type '${h.type}' is not supported`, D);
   }
-  const devices = hostdevs.filter((h) => h.type !== "net").map(hostdevNode);
+  const devices = hostdevs.filter((h) => h.type !== "net").map((h) => hostdevNode(h, devPath(def, h)));
 
   const interfaces = def.devices.filter((d) => d.kind === "interface");
   const sharesNet = share.some((x) => x.ns === "net");
@@ -188,6 +198,7 @@ export function specFromDef(def: DomainDef, consoleSlave: string, nfds = 0): Spe
     uuid: def.uuid,
     rootfs,
     rootReadonly: !!root?.readonly,
+    rootWhere: root && `${devPath(def, root)}/source/@dir`,
     mounts,
     namespaces: ns,
     idmap: ns & NS.NEWUSER ? def.idmap : undefined,
