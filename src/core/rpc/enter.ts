@@ -4,8 +4,8 @@
 // child is an executor program (src/ffi/exec), never JavaScript.
 
 import { readlinkSync } from "node:fs";
-import { ErrorDomain, errors } from "../errors.ts";
-import { Program, closeFd, decodeWaitStatus, killPid, spawnProgram, waitPid } from "../../ffi/exec/index.ts";
+import { Program, closeFd } from "../../ffi/exec/index.ts";
+import { runInEnteredNamespaces } from "../../ffi/exec/enter.ts";
 
 // CLONE_NEW* per namespace kind; entered user first (it grants the rights for the rest), mnt last.
 const NS_FLAG: Record<string, number> = { user: 0x10000000, cgroup: 0x02000000, ipc: 0x08000000, uts: 0x04000000, net: 0x40000000, pid: 0x20000000, mnt: 0x00020000 };
@@ -30,33 +30,7 @@ export async function enterNamespaceFds(nsFds: number[], argv: string[]): Promis
       .sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
     const p = new Program();
     for (const x of fds) p.setns(x.fd, NS_FLAG[x.kind]!, `setns ${x.kind}`);
-    // a pid namespace applies to children: fork once more and relay the status
-    const c = p.clone(0, "fork into the pid namespace");
-    p.waitChild();
-    p.child(c);
-    p.chdir("/");
-    p.closeRange(3);
-    const envp = ["PATH=/bin:/usr/bin:/sbin:/usr/sbin", `TERM=${process.env.TERM ?? "linux"}`, "container=lxc-libvirt"];
-    const cmd = argv[0]!;
-    if (cmd.includes("/")) p.execve(cmd, argv, envp);
-    else {
-      const dirs = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-      dirs.forEach((d, i) => p.execve(`${d}/${cmd}`, argv, envp, i < dirs.length - 1));
-    }
-    const sp = spawnProgram(p);
-    let status: number | undefined;
-    try {
-      for (let r = await sp.nextAsync(24 * 3600_000); r; r = await sp.nextAsync(24 * 3600_000)) {
-        if (r.type === "status") status = r.value;
-      }
-    } catch (e) {
-      killPid(sp.pid, 9);
-      waitPid(sp.pid);
-      throw e;
-    }
-    waitPid(sp.pid);
-    if (status === undefined) throw errors.operationFailed("lxc-enter-namespace: the command's status was not reported", ErrorDomain.LXC);
-    return decodeWaitStatus(status).shellStatus;
+    return await runInEnteredNamespaces(p, argv);
   } finally {
     for (const fd of nsFds) closeFd(fd);
   }

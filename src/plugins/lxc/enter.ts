@@ -3,8 +3,8 @@
 // multi-threaded process (Bun), so the entering happens in an executor child.
 
 import { readlinkSync } from "node:fs";
-import { errors, ErrorDomain } from "../../core/errors.ts";
-import { Program, closeFd, decodeWaitStatus, killPid, openFd, spawnProgram, waitPid } from "../../ffi/exec/index.ts";
+import { Program, closeFd, openFd } from "../../ffi/exec/index.ts";
+import { runInEnteredNamespaces } from "../../ffi/exec/enter.ts";
 import { NS } from "./container.ts";
 import type { DomainDef } from "../../core/conf/index.ts";
 
@@ -49,31 +49,5 @@ export async function enterNamespaces(initPid: number, cgroupDirs: string[], arg
   // Join the container's cgroups (host paths) before its cgroup namespace.
   for (const d of cgroupDirs) p.writeFile(`${d}/cgroup.procs`, "0");
   names.forEach((n, i) => p.setns(TMP + i, NS_FLAG[n]!, `setns ${n}`));
-  // A pid namespace applies to children: fork once more, relay the child's status.
-  const c = p.clone(0, "fork into the pid namespace");
-  p.waitChild();
-  p.child(c);
-  p.chdir("/");
-  p.closeRange(3);
-  const envp = env ?? ["PATH=/bin:/usr/bin:/sbin:/usr/sbin", `TERM=${process.env.TERM ?? "linux"}`, "container=lxc-libvirt"];
-  const cmd = argv[0]!;
-  if (cmd.includes("/")) p.execve(cmd, argv, envp);
-  else {
-    const dirs = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-    dirs.forEach((d, i) => p.execve(`${d}/${cmd}`, argv, envp, i < dirs.length - 1));
-  }
-  const sp = spawnProgram(p);
-  let status: number | undefined;
-  try {
-    for (let r = await sp.nextAsync(24 * 3600_000); r; r = await sp.nextAsync(24 * 3600_000)) {
-      if (r.type === "status") status = r.value;
-    }
-  } catch (e) {
-    killPid(sp.pid, 9);
-    waitPid(sp.pid);
-    throw e;
-  }
-  waitPid(sp.pid);
-  if (status === undefined) throw errors.operationFailed("lxc-enter-namespace: the command's status was not reported", ErrorDomain.LXC);
-  return decodeWaitStatus(status).shellStatus;
+  return runInEnteredNamespaces(p, argv, env);
 }
