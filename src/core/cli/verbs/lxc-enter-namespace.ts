@@ -1,4 +1,4 @@
-import { CliError, defineVerb, domainOpt } from "../verb.ts";
+import { defineVerb, domainOpt } from "../verb.ts";
 
 export default defineVerb({
   name: "lxc-enter-namespace",
@@ -12,7 +12,8 @@ export default defineVerb({
   async run(ctx, o) {
     const dom = await ctx.domain(o.domain as string);
     const status = await (await ctx.conn()).lxcEnterNamespace(dom, o.cmd as string[], { noSecLabel: !!o.noseclabel });
-    // virsh waits with virProcessWait, which reports any non-zero status as a failure
-    if (status !== 0) throw new CliError([`internal error: Child process unexpected exit status ${status}`]);
+    // CMD's status is ours (128+N when a signal N ended it), with no error line: a script can
+    // tell "grep found nothing" (1) from a failure to enter (an error, exit 1)
+    ctx.exitCode = status;
   },
 });
