@@ -126,7 +126,9 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     warmCgroupMigration();
     // passed fds travel through temporaries at 1000.. in the executor (below its own 1020/1023)
     if ((opts.fds?.length ?? 0) > 16) throw errors.invalidArg(`at most 16 file descriptors can be passed to a container (got ${opts.fds!.length})`, D);
+    trace("warm");
     const pty = openPty();
+    trace("pty (first executor call: TinyCC compile)");
     let slave = -1, listen = -1;
     let sr: ReturnType<typeof specFromDef>;
     try {
@@ -136,6 +138,7 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
       throw wrapStart(e, def.name);
     }
     const { spec, limits, share } = sr;
+    trace("spec");
     const joinNs: { fd: number; nstype: number; name: string }[] = [];
     const cg = new ContainerCgroup(`bunvirt/lxc-${def.uuid}`);
     const rt: LxcRuntime = {
@@ -156,6 +159,7 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
       // With an idmap the container's root is a mapped uid: give it its console.
       if (spec.idmap) chownSync(pty.slave, hostIdOf(spec.idmap.uid, 0), hostIdOf(spec.idmap.gid, 0));
       listen = unixListen(socket);
+      trace("listen");
       const l = await launch(spec, { listen, ptyMaster: pty.master, ptySlave: slave, pass: opts.fds ?? [], join: joinNs }, { socket, status, stage: rt.stage ?? "", cgroupDirs: cg.dirs }, (pid) => {
         trace(`init ${pid} waiting`);
         rt.initPid = pid;
