@@ -2,7 +2,8 @@
 // the shared DomainTable; this file supplies the hooks that touch QEMU (start over QMP, events,
 // destroy, reconcile after a restart) plus domxml-to-native and consoles.
 import { join } from "node:path";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { errors, ErrorDomain, VirError } from "../../core/errors.ts";
 import { DomainState, LifecycleEventType, type ConsoleStream, type DomainRef, type DriverPlugin, type HostApi } from "../../core/driver.ts";
 import { DomainTable, EventDetail, Reason, StatefulConnection, type DomainRecord, type DriverHooks } from "../../core/domains.ts";
@@ -14,6 +15,8 @@ import { applyDefaults } from "./defaults.ts";
 import { xmlToNative } from "./native.ts";
 import { formatXml, parseXml, type El } from "./xml.ts";
 import { kvmUsable, probeEmulator } from "./probe.ts";
+import { qemuGuest } from "./guests.ts";
+import { hostCapabilities } from "../../core/capabilities.ts";
 import { launch, type QemuRuntime } from "./launch.ts";
 import { Qmp, type QmpEvent } from "./qmp.ts";
 import { alive, terminate } from "./process.ts";
@@ -194,9 +197,7 @@ function makeHooks(root: string, table: () => DomainTable<QemuRuntime>): DriverH
       return (await capsFor(root, DEFAULT_EMULATOR)).version;
     },
     async capabilities() {
-      const caps = await capsFor(root, DEFAULT_EMULATOR);
-      const machines = caps.machines.filter((m) => m.accel === "tcg").map((m) => `      <machine maxCpus='${m.maxCpus ?? 1}'>${m.name}</machine>\n` + (m.alias ? `      <machine canonical='${m.name}' maxCpus='${m.maxCpus ?? 1}'>${m.alias}</machine>\n` : "")).join("");
-      return `<capabilities>\n  <host>\n    <cpu>\n      <arch>${caps.arch}</arch>\n    </cpu>\n  </host>\n  <guest>\n    <os_type>hvm</os_type>\n    <arch name='${caps.arch}'>\n      <wordsize>64</wordsize>\n      <emulator>${caps.emulator}</emulator>\n${machines}      <domain type='qemu'/>\n${caps.kvm ? "      <domain type='kvm'/>\n" : ""}    </arch>\n  </guest>\n</capabilities>\n`;
+      return hostCapabilities([qemuGuest(await capsFor(root, DEFAULT_EMULATOR))]);
     },
     async prepare(def: DomainDef) {
       const dom = parseXml(formatDomainXml(def, { inactive: true }));
@@ -280,6 +281,12 @@ export function qemuPlugin(_host?: HostApi): DriverPlugin {
     name: "qemu",
     schemes: ["qemu"],
     domainTypes: ["qemu", "kvm"],
+    async guests() {
+      // the host's default emulator, probed once (cache under the system root when writable)
+      if (!existsSync(DEFAULT_EMULATOR)) return [];
+      const cache = process.getuid?.() === 0 ? SYSTEM_ROOT : join(tmpdir(), `bunvirt-qemu-caps-${process.getuid?.()}`);
+      return [qemuGuest(await capsFor(cache, DEFAULT_EMULATOR))];
+    },
     async validate(def) {
       await validateTree(SYSTEM_ROOT, parseXml(formatDomainXml(def, { inactive: true })));
     },
