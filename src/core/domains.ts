@@ -86,6 +86,9 @@ export interface DriverHooks<R> {
   prepare(def: DomainDef, flags: number): Promise<void> | void;
   /** Start the domain; may mutate rec.def with live details (ids, device names). */
   start(rec: DomainRecord<R>, opts: StartOptions): Promise<R>;
+  /** The id the started domain is known by, when not the sequential one (libvirt's LXC ids are
+   * the host pid of a process in the container's cgroups: virsh joins that pid's cgroups). */
+  liveId?(rec: DomainRecord<R>): number;
   /** Stop at once (graceful: try a polite signal first). Must release every host resource. */
   destroy(rec: DomainRecord<R>, graceful: boolean): Promise<void>;
   shutdown?(rec: DomainRecord<R>): Promise<void>;
@@ -413,6 +416,8 @@ export class StatefulConnection<R> implements Connection {
     rec.id = this.table.allocId();
     try {
       rec.runtime = await this.hooks.start(rec, opts);
+      // allocId() first: a driver may use rec.id during start; then its own live id, if any
+      if (this.hooks.liveId) rec.id = this.hooks.liveId(rec);
     } catch (e) {
       this.table.abandon(rec);
       throw e;

@@ -116,3 +116,25 @@ describe("DomainTable + StatefulConnection", () => {
     await expect(c.destroy(a)).rejects.toThrow(VirError);
   });
 });
+
+describe("liveId hook", () => {
+  const root = mkdtempSync(join(tmpdir(), "bunvirt-domains-liveid-"));
+  roots.push(root);
+  const withPid: DriverHooks<Rt> = { ...hooks, liveId: (rec) => rec.runtime!.pid };
+  const openPid = () => new StatefulConnection<Rt>("proc:///embed", new DomainTable<Rt>(root, ErrorDomain.TEST), withPid).open();
+
+  test("the driver's live id (here the pid) is the id of lookups, live XML and the state on disk", async () => {
+    const c = await openPid();
+    const d = await c.createXML(xml("p", U1));
+    const pid = JSON.parse(readFileSync(join(root, "run/p.json"), "utf8")).runtime.pid as number;
+    expect(d.id).toBe(pid);
+    expect(await c.lookupByID(pid)).toEqual({ name: "p", uuid: U1, id: pid });
+    expect((await c.getXMLDesc(d)).startsWith(`<domain type='lxc' id='${pid}'>`)).toBe(true);
+    expect((await c.listAllDomains(F.ACTIVE)).map((x) => x.id)).toEqual([pid]);
+    // a reopened table (a restarted daemon) keeps it
+    const c2 = await openPid();
+    expect(await c2.lookupByName("p")).toEqual({ name: "p", uuid: U1, id: pid });
+    await c2.destroy(d);
+    await expect(c2.lookupByID(pid)).rejects.toThrow(`no domain with matching id ${pid}`);
+  });
+});
