@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
+import { cgroupDirsOf, cgroupMounts } from "../../../core/cgroup-of.ts";
 import { V1Cgroup } from "./v1/manager.ts";
 import { V2Cgroup } from "./v2/manager.ts";
 import type { CgroupDriver, CgroupLimits, DeviceRule } from "./types.ts";
@@ -26,17 +27,12 @@ export function detectLayout(mountinfo = readFileSync("/proc/self/mountinfo", "u
   const v1 = new Map<string, string>();
   const v1Mounts: { mnt: string; opts: string }[] = [];
   let v2: string | undefined;
-  for (const line of mountinfo.split("\n")) {
-    const sep = line.indexOf(" - ");
-    if (sep < 0) continue;
-    const left = line.slice(0, sep).split(" ");
-    const [fstype, , superOpts] = line.slice(sep + 3).split(" ");
-    const mnt = left[4]!.replace(/\\040/g, " ");
-    if (left[3] !== "/") continue; // a bind of a sub-cgroup, not the hierarchy root
-    if (fstype === "cgroup2") v2 ??= mnt;
-    else if (fstype === "cgroup") {
-      if (!v1Mounts.some((m) => m.mnt === mnt)) v1Mounts.push({ mnt, opts: (superOpts ?? "").split(",").filter((o) => o !== "rw" && o !== "ro").join(",") });
-      for (const o of (superOpts ?? "").split(",")) if (V1_CONTROLLERS.includes(o) && !v1.has(o)) v1.set(o, mnt);
+  for (const m of cgroupMounts(mountinfo)) {
+    if (m.root !== "/") continue; // a bind of a sub-cgroup, not the hierarchy root
+    if (m.v2) v2 ??= m.mnt;
+    else {
+      if (!v1Mounts.some((x) => x.mnt === m.mnt)) v1Mounts.push({ mnt: m.mnt, opts: m.opts.join(",") });
+      for (const o of m.opts) if (V1_CONTROLLERS.includes(o) && !v1.has(o)) v1.set(o, m.mnt);
     }
   }
   let v2Controllers: string[] = [];
@@ -140,17 +136,9 @@ export function warmCgroupMigration(layout = detectLayout()): void {
   if (Date.now() - warmed < 10 || process.env.BUNVIRT_NO_CGROUP_WARMUP) return;
   warmed = Date.now();
   try {
-    const mine = readFileSync("/proc/self/cgroup", "utf8").split("\n");
-    for (const [ctrl, mnt] of layout.v1) {
-      const line = mine.find((l) => l.split(":")[1]?.split(",").includes(ctrl));
-      if (!line) continue;
-      const rel = line.slice(line.indexOf(":", line.indexOf(":") + 1) + 1);
-      void writeFile(join(mnt, rel, "cgroup.procs"), String(process.pid)).catch(() => {});
-      return;
-    }
-    if (layout.v2) {
-      const line = mine.find((l) => l.startsWith("0::"));
-      if (line) void writeFile(join(layout.v2, line.slice(3), "cgroup.procs"), String(process.pid)).catch(() => {});
-    }
+    // the first of our own cgroups in a hierarchy containers use
+    const used = [...layout.v1.values(), ...(layout.v2 ? [layout.v2] : [])];
+    const dir = cgroupDirsOf("self").find((d) => used.some((m) => d === m || d.startsWith(`${m}/`)));
+    if (dir) void writeFile(join(dir, "cgroup.procs"), String(process.pid)).catch(() => {});
   } catch {}
 }
