@@ -58,8 +58,11 @@ describe.skipIf(skip)("container lifecycle (needs root + busybox-static)", () =>
     const dom = await conn.defineXML(xml);
     expect((await conn.getState(dom)).state).toBe(DomainState.SHUTOFF);
     const started = await conn.create(dom);
-    expect(started.id).toBeGreaterThan(0);
     const rt = runtime("life1");
+    // the domain id is init's host pid, as libvirt's LXC ids are host pids in the container's cgroups
+    expect(started.id).toBe(rt.initPid);
+    expect(await conn.lookupByID(rt.initPid)).toEqual(started);
+    expect((await conn.listAllDomains(1)).map((d) => d.id)).toContain(rt.initPid);
     // init holds only the console as 0,1,2 (no host fd leaks)
     expect(readdirSync(`/proc/${rt.initPid}/fd`).sort()).toEqual(["0", "1", "2"]);
     expect(readFileSync(`/proc/${rt.initPid}/cmdline`, "utf8")).toBe("/bin/sleep\u0000300\u0000");

@@ -13,6 +13,7 @@ import { DomainState, type ConsoleStream, type DomainRef, type GuestCaps } from 
 import { ErrorCode, errors, ErrorDomain, VirError } from "../../core/errors.ts";
 import { closeFd, decodeWaitStatus, killPid, openFd, openPty, pendingBytes, unixListen } from "../../ffi/exec/index.ts";
 import { ContainerCgroup, warmCgroupMigration } from "./cgroup/index.ts";
+import { cgroupDirsOf } from "../../core/cgroup-of.ts";
 import { NS, launch } from "./container.ts";
 
 const NS_FLAGS = { net: NS.NEWNET, ipc: NS.NEWIPC, uts: NS.NEWUTS } as const;
@@ -94,6 +95,8 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
         applyLxcDefaults(def);
       },
       start: (rec, opts) => this.startContainer(rec, opts),
+      // as libvirt: the id is a host pid in the container's cgroups (virsh's enterCGroup joins them)
+      liveId: (rec) => rec.runtime!.initPid,
       destroy: (rec, graceful) => this.destroyContainer(rec, graceful),
       shutdown: async (rec) => {
         if (!supervisorRequest(rec.runtime!.socket, `K${String.fromCharCode(SIGTERM)}S`)) throw errors.operationFailed("the container's supervisor is not reachable", D);
@@ -381,7 +384,8 @@ export class LxcConnection extends StatefulConnection<LxcRuntime> {
     if (!argv.length) throw errors.invalidArg("no command given", D);
     const rt = rec.runtime!;
     if (!initAlive(rt)) throw errors.operationInvalid("domain is not running", D);
-    return enterNamespaces(rt.initPid, new ContainerCgroup(rt.cgroup).dirs, argv);
+    // every cgroup init is in, as the daemon's clients join them (src/core/rpc/enter.ts)
+    return enterNamespaces(rt.initPid, cgroupDirsOf(rt.initPid), argv);
   }
 }
 
