@@ -53,6 +53,12 @@ for (const via of ["embed", "daemon"]) {
         stdout: "\n",
         stderr: "error: operation failed: cannot run 'no-such-cmd' inside the container (searched /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin): ENOENT (No such file or directory)\n",
       });
+      // inside all of init's cgroups too: the command's cgroups, read in the container, are pid 1's
+      const cg = enter("/bin/sh", "-c", "cat /proc/self/cgroup; echo --; cat /proc/1/cgroup");
+      expect({ status: cg.status, stderr: cg.stderr }).toEqual({ status: 0, stderr: "" });
+      const [self, one] = cg.stdout.replace(/\n\n$/, "\n").split("--\n");
+      expect(self).toContain(":/");
+      expect(self).toBe(one!);
       expect(cli(uri, ["destroy", "enter1"]).status).toBe(0);
     }, 60_000);
   });

@@ -1,7 +1,7 @@
 // The real virsh driving LXC containers and QEMU guests through `bunvirt daemon --root DIR`
 // (root; LXC needs nothing else, QEMU needs qemu-system-x86). Everything lives under DIR.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, hasVirsh, isRoot, startDaemon, tempRoot, virsh, type DaemonProc } from "./helpers.ts";
 import { buildInitramfs, hostKernel, kernelBootXml } from "../qemu/initramfs.ts";
@@ -44,6 +44,40 @@ const qemuXml = (name: string) => `<domain type='qemu'>
 
 let d: DaemonProc;
 let root: string;
+
+/** A running container's init, host pid, from the daemon's live state (DIR/lxc/run/NAME.json). */
+const livePid = (name: string): number => {
+  const pid = JSON.parse(readFileSync(join(root, "lxc/run", `${name}.json`), "utf8")).runtime.initPid as number;
+  expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).toStartWith("/bin/sh\0-c\0"); // it is init
+  return pid;
+};
+
+/** Start an entering client whose command is `/bin/sleep MARKER`; find that command from the host
+ * (its argv and the container's pid namespace), return its /proc/PID/cgroup, kill it. */
+async function enteredCgroups(client: string[], initPid: number, marker: string): Promise<string> {
+  const p = Bun.spawn(client, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, HOME: "/nonexistent", LC_ALL: "C" } });
+  const pidns = readlinkSync(`/proc/${initPid}/ns/pid`);
+  let found = 0;
+  for (let i = 0; i < 400 && !found; i++) {
+    for (const e of readdirSync("/proc")) {
+      if (!/^\d+$/.test(e)) continue;
+      try {
+        if (readFileSync(`/proc/${e}/cmdline`, "utf8") === `/bin/sleep\0${marker}\0` && readlinkSync(`/proc/${e}/ns/pid`) === pidns) found = Number(e);
+      } catch {}
+    }
+    if (!found) await Bun.sleep(25);
+  }
+  let cg = "";
+  try {
+    expect(found).toBeGreaterThan(0);
+    cg = readFileSync(`/proc/${found}/cgroup`, "utf8");
+  } finally {
+    if (found) process.kill(found, "SIGKILL");
+    else p.kill(9);
+    await p.exited;
+  }
+  return cg;
+}
 beforeAll(async () => {
   if (lxcSkip) return;
   root = tempRoot("drivers");
@@ -78,11 +112,15 @@ describe.skipIf(lxcSkip)("virsh → daemon → LXC", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("Domain 'rpc-c1' started\n\n");
     r = await virsh(uri(), ["list"]);
-    expect(r.stdout).toMatch(/^ Id +Name +State\n-+\n +\d+ +rpc-c1 +running\n\n$/);
+    // the id is init's host pid (libvirt's LXC ids are host pids: virsh joins that pid's cgroups)
+    const initPid = livePid("rpc-c1");
+    expect(r.stdout).toMatch(new RegExp(`^ Id +Name +State\\n-+\\n ${initPid} +rpc-c1 +running\\n\\n$`));
+    expect((await virsh(uri(), ["domid", "rpc-c1"])).stdout).toBe(`${initPid}\n\n`);
+    expect((await virsh(uri(), ["domname", String(initPid)])).stdout).toBe("rpc-c1\n\n");
     r = await virsh(uri(), ["domstate", "rpc-c1"]);
     expect(r.stdout).toBe("running\n\n");
     r = await virsh(uri(), ["dumpxml", "rpc-c1"]);
-    expect(r.stdout).toContain("<name>rpc-c1</name>");
+    expect(r.stdout).toStartWith(`<domain type='lxc' id='${initPid}'>\n  <name>rpc-c1</name>\n`);
     // virsh opens the namespaces over LXC_PROC_DOMAIN_OPEN_NAMESPACE (fds in the reply) and setns()es itself
     r = await virsh(uri(), ["lxc-enter-namespace", "rpc-c1", "--noseclabel", "/bin/hostname"]);
     expect(r.stderr).toBe("");
@@ -150,6 +188,53 @@ describe.skipIf(lxcSkip)("virsh → daemon → LXC", () => {
     expect((await cli("destroy", "rpc-c6")).code).toBe(0);
     expect((await cli("undefine", "rpc-c6")).code).toBe(0);
   });
+
+  test("lxc-enter-namespace joins the container's cgroups: virsh (those libvirt 9.0 joins) and our CLI (all of init's)", async () => {
+    const file = join(root, "c7.xml");
+    writeFileSync(file, lxcXml("rpc-c7", "sleep 300"));
+    expect((await virsh(uri(), ["create", file])).code).toBe(0);
+    try {
+      const initPid = livePid("rpc-c7");
+      const initCg = readFileSync(`/proc/${initPid}/cgroup`, "utf8");
+      const ownCg = readFileSync("/proc/self/cgroup", "utf8").split("\n");
+      // the container's init is in cgroups of its own (not the host's root or ours)
+      expect(initCg).toContain(":/bunvirt/lxc-");
+      expect(initCg).not.toBe(ownCg.join("\n"));
+
+      // our CLI through the daemon: every hierarchy init is in
+      const ours = [process.execPath, join(import.meta.dir, "../../src/main.ts"), "-c", uri(), "lxc-enter-namespace", "rpc-c7", "--noseclabel"];
+      expect(await enteredCgroups([...ours, "/bin/sleep", "300.2"], initPid, "300.2")).toBe(initCg);
+      // seen from inside (the container's cgroup namespace): the command's cgroups are init's (pid 1's)
+      const p = Bun.spawn([...ours, "/bin/sh", "-c", "cat /proc/self/cgroup; echo --; cat /proc/1/cgroup"], { stdout: "pipe", stderr: "pipe" });
+      const [out, err] = [await new Response(p.stdout).text(), await new Response(p.stderr).text()];
+      expect({ code: await p.exited, err }).toEqual({ code: 0, err: "" });
+      const [self, one] = out.replace(/\n\n$/, "\n").split("--\n");
+      expect(self).toBe(one!);
+
+      // virsh: virDomainLxcEnterCGroup joins the cgroups of host pid `domid`, in the hierarchies
+      // libvirt 9.0 manages: its v1 controllers (never pids or name=systemd); with a cgroup2 mount
+      // its v2 backend claims devices and cpuacct (BPF, cpu.stat), which it then joins only there.
+      const hasV2 = readFileSync("/proc/self/mountinfo", "utf8").includes(" - cgroup2 ");
+      const LIBVIRT_V1 = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "net_cls", "perf_event"].filter((c) => !(hasV2 && (c === "devices" || c === "cpuacct")));
+      const expected = initCg
+        .split("\n")
+        .map((l, i) => {
+          if (!l) return l;
+          const ctrls = l.split(":")[1]!.split(",").filter(Boolean);
+          const joined = ctrls.length === 0 || ctrls.some((c) => LIBVIRT_V1.includes(c));
+          return joined ? l : ownCg.find((o) => o.split(":")[0] === l.split(":")[0]) ?? `(line ${i})`;
+        })
+        .join("\n");
+      const viaVirsh = ["virsh", "-c", uri(), "lxc-enter-namespace", "rpc-c7", "--noseclabel"];
+      expect(await enteredCgroups([...viaVirsh, "/bin/sleep", "300.1"], initPid, "300.1")).toBe(expected);
+      const r = await virsh(uri(), ["lxc-enter-namespace", "rpc-c7", "--noseclabel", "/bin/cat", "/proc/self/cgroup"]);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+      // (this container's cgroup namespace is rooted at the hierarchies' roots: paths print as on the host)
+      expect(r.stdout).toBe(expected + "\n");
+    } finally {
+      await virsh(uri(), ["destroy", "rpc-c7"]);
+    }
+  }, 60_000);
 
   test("100 concurrent virsh clients list and dump XML while containers start and stop", async () => {
     for (const n of ["rpc-s1", "rpc-s2"]) {
@@ -277,11 +362,12 @@ describe.skipIf(lxcSkip || !Bun.which("script"))("LXC across a daemon kill -9", 
     writeFileSync(file, lxcXml("rpc-c4", 'while read line; do echo "got:$line"; done'));
     expect((await virsh(uri, ["define", file])).code).toBe(0);
     expect((await virsh(uri, ["start", "rpc-c4"])).code).toBe(0);
-    const id = (await virsh(uri, ["domid", "rpc-c4"])).stdout;
+    const initPid = livePid("rpc-c4");
+    expect((await virsh(uri, ["domid", "rpc-c4"])).stdout).toBe(`${initPid}\n\n`);
     await d.kill(9);
     d = await startDaemon(root);
     expect((await virsh(uri, ["domstate", "rpc-c4"])).stdout).toBe("running\n\n");
-    expect((await virsh(uri, ["domid", "rpc-c4"])).stdout).toBe(id);
+    expect((await virsh(uri, ["domid", "rpc-c4"])).stdout).toBe(`${initPid}\n\n`);
     expect(await consoleSession(uri, "rpc-c4", "after restart\r")).toContain("got:after restart");
     expect((await virsh(uri, ["lxc-enter-namespace", "rpc-c4", "--noseclabel", "/bin/hostname"])).stdout).toBe("rpc-c4\n\n");
     expect((await virsh(uri, ["destroy", "rpc-c4"])).code).toBe(0);

@@ -3,7 +3,8 @@
 // daemon socket exists. Calls may overlap; replies are matched by serial.
 
 import type { Connection, ConsoleStream, DomainInfo, DomainRef, DomainStateInfo, LifecycleEvent } from "../driver.ts";
-import { ErrorCode, ErrorDomain, VirError } from "../errors.ts";
+import { ErrorCode, ErrorDomain, VirError, errors } from "../errors.ts";
+import { cgroupDirsOf } from "../cgroup-of.ts";
 import type { ParsedUri } from "../uri.ts";
 import type { RemoteHook } from "../api.ts";
 import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, closeQuiet, socketpair } from "../../ffi/libc.ts";
@@ -321,7 +322,16 @@ export class RemoteConnection implements Connection {
   }
   async lxcEnterNamespace(dom: DomainRef, argv: string[]): Promise<number> {
     const { enterNamespaceFds } = await import("./enter.ts");
-    return enterNamespaceFds(await this.lxcOpenNamespace(dom), argv);
+    const fds = await this.lxcOpenNamespace(dom);
+    let dirs: string[];
+    try {
+      // the domain id is a host pid in the container's cgroups (libvirt's LXC ids; virsh joins them)
+      dirs = cgroupDirsOf(dom.id);
+    } catch (e) {
+      for (const fd of fds) closeQuiet(fd);
+      throw errors.operationFailed(`cannot read the cgroups of domain '${dom.name}' (host pid ${dom.id}): ${(e as NodeJS.ErrnoException).code ?? e}`, ErrorDomain.LXC);
+    }
+    return enterNamespaceFds(fds, argv, dirs);
   }
   async waitForStop(dom: DomainRef): Promise<{ exitStatus?: number }> {
     return new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 // lxc-enter-namespace for a remote connection, done the way virsh does it: the daemon hands
-// over the init's namespace fds (LXC OPEN_NAMESPACE); this process forks a child that setns()es
-// into them and execs the command. setns into mnt/user needs a single-threaded process, so the
+// over the init's namespace fds (LXC OPEN_NAMESPACE); this process forks a child that joins the
+// cgroups of host pid `dom.id` (an LXC domain id is such a pid, as in libvirt), setns()es into
+// the namespaces and execs the command. setns into mnt/user needs a single-threaded process, so the
 // child is an executor program (src/ffi/exec), never JavaScript.
 
 import { readlinkSync } from "node:fs";
@@ -19,8 +20,9 @@ const link = (p: string) => {
   }
 };
 
-/** Run argv inside the namespaces behind `nsFds` (closed here); resolves with the shell-style status. */
-export async function enterNamespaceFds(nsFds: number[], argv: string[]): Promise<number> {
+/** Run argv inside the cgroups `cgroupDirs` (host paths) and the namespaces behind `nsFds`
+ * (closed here); resolves with the shell-style status. */
+export async function enterNamespaceFds(nsFds: number[], argv: string[], cgroupDirs: string[] = []): Promise<number> {
   try {
     const fds = nsFds
       .map((fd) => ({ fd, id: link(`/proc/self/fd/${fd}`) }))
@@ -29,6 +31,8 @@ export async function enterNamespaceFds(nsFds: number[], argv: string[]): Promis
       .filter((x) => x.kind in NS_FLAG && x.id !== link(`/proc/self/ns/${x.kind}`))
       .sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
     const p = new Program();
+    // cgroups before the cgroup namespace (as virsh: virDomainLxcEnterCGroup, then setns)
+    for (const d of cgroupDirs) p.writeFile(`${d}/cgroup.procs`, "0");
     for (const x of fds) p.setns(x.fd, NS_FLAG[x.kind]!, `setns ${x.kind}`);
     return await runInEnteredNamespaces(p, argv);
   } finally {
