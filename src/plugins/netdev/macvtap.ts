@@ -6,6 +6,7 @@ import { O_CLOEXEC, O_RDWR, S_IFCHR, closeQuiet, makedev, mknod, open } from "..
 import { MACVLAN_MODES, type MacvlanMode, type Rtnl } from "../../ffi/netlink/rtnl.ts";
 import { IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TAP, IFF_VNET_HDR, tunSetIff } from "../../ffi/tun.ts";
 import { createWithFreeName, deleteIfExists, netdevError, normalizeMac, rtnl } from "./common.ts";
+import type { Tap } from "./tap.ts";
 
 export type { MacvlanMode };
 
@@ -27,16 +28,8 @@ export interface MacvtapOptions {
   rtnl?: Rtnl;
 }
 
-export interface Macvtap {
-  fd: number;
-  fds: number[];
-  name: string;
-  ifindex: number;
-  managed: boolean;
-  closeFds(): void;
-  /** closeFds(), remove a /dev/tapN node we made, and if managed delete the device. */
-  teardown(): void;
-}
+/** An opened macvtap has the same shape as a tap: fds on /dev/tapN, the device, teardown. */
+export type Macvtap = Tap;
 
 /** Create a macvlan (no char device; for containers) on `source`. Returns its name. */
 export function createMacvlan(opts: { name?: string; source: string; mode?: MacvlanMode; mac?: string; rtnl?: Rtnl }): string {
