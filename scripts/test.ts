@@ -57,6 +57,8 @@ function snapshot(): Map<string, Set<string>> {
   s.set("netdev", new Set(ls("/sys/class/net")));
   s.set("mount", new Set(readFileSync("/proc/self/mounts", "utf8").split("\n").filter(Boolean)));
   s.set("tmp", new Set(ls(tmpdir(), (n) => n.startsWith("bunvirt"))));
+  // a made-up HOME or path that some tool created at the top of the file system
+  s.set("rootdir", new Set(ls("/")));
   const cg = new Set<string>();
   for (const c of ls("/sys/fs/cgroup")) {
     for (const n of ls(join("/sys/fs/cgroup", c), (n) => n.includes("bunvirt") || n.startsWith("machine"))) cg.add(`${c}/${n}`);

@@ -62,8 +62,14 @@ describe("SysError", () => {
     expect(e.message).toBe("close(987654) failed: EBADF (Bad file descriptor)");
   });
   test("mknod reports mode and device numbers", () => {
-    const e = thrown(() => L.mknod("/nonexistent/tap9", L.S_IFCHR | 0o600, L.makedev(246, 3)));
-    expect(e.message).toBe('mknod("/nonexistent/tap9", 020600, 246:3) failed: ENOENT (No such file or directory)');
+    // a directory that surely does not exist: inside a fresh temp dir
+    const dir = mkdtempSync(`${tmpdir()}/bunvirt-ffi-`);
+    try {
+      const e = thrown(() => L.mknod(`${dir}/missing/tap9`, L.S_IFCHR | 0o600, L.makedev(246, 3)));
+      expect(e.message).toBe(`mknod("${dir}/missing/tap9", 020600, 246:3) failed: ENOENT (No such file or directory)`);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
   test("ioctl names the request", () => {
     const [r, w] = L.pipe2();

@@ -55,7 +55,8 @@ const livePid = (name: string): number => {
 /** Start an entering client whose command is `/bin/sleep MARKER`; find that command from the host
  * (its argv and the container's pid namespace), return its /proc/PID/cgroup, kill it. */
 async function enteredCgroups(client: string[], initPid: number, marker: string): Promise<string> {
-  const p = Bun.spawn(client, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, HOME: "/nonexistent", LC_ALL: "C" } });
+  // HOME stays ours: a Bun client would create $HOME/.bun in a made-up one and leave it behind
+  const p = Bun.spawn(client, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } });
   const pidns = readlinkSync(`/proc/${initPid}/ns/pid`);
   let found = 0;
   for (let i = 0; i < 400 && !found; i++) {
