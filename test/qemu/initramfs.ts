@@ -33,9 +33,12 @@ function newc(entries: Entry[]): Uint8Array {
 
 /** Write an initramfs whose init prints `marker` on the console, then powers off. The pause
  * lets a console reader drain the pty: on poweroff the driver ends QEMU (on_poweroff=destroy),
- * and a pty's unread input is dropped when QEMU closes its side. */
-export function buildInitramfs(path: string, marker: string): void {
-  const init = `#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho ${marker}\n/bin/busybox sleep 1\n/bin/busybox poweroff -f\n`;
+ * and a pty's unread input is dropped when QEMU closes its side. `then` picks what init does
+ * after the marker instead: "stay" sleeps (the guest stays up), "reboot" reboots the guest
+ * (`reboot -f`, after the same pause). */
+export function buildInitramfs(path: string, marker: string, then: "poweroff" | "stay" | "reboot" = "poweroff"): void {
+  const tail = then === "stay" ? "/bin/busybox sleep 1000\n" : `/bin/busybox sleep 1\n/bin/busybox ${then} -f\n`;
+  const init = `#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho ${marker}\n${tail}`;
   writeFileSync(
     path,
     newc([
