@@ -42,7 +42,7 @@ test.skipIf(!isRoot || !haveBusybox || !existsSync(DATA))("lxcxml2xml cases run 
       "lxc-initdir": ok("lxc-initdir", "0:0", "/path/to/pwd", "", after),
       "lxc-initenv": ok("lxc-initenv", "0:0", "/", "bar", after),
       "lxc-inituser": ok("lxc-inituser", "1000:1234", "/", "", after),
-      "lxc-sharenet": { error: "internal error: failed to start domain 'jessie': cannot share the ipc namespace of pid 12345: no such process" },
+      "lxc-sharenet": { error: `internal error: failed to start domain 'jessie': cannot share the ipc namespace of pid ${readFileSync("/proc/sys/kernel/pid_max", "utf8").trim()}: no such process` },
       // netns 'red' (only lo), the ipc namespace of a process of ours, the uts of 'container1'
       "lxc-sharenet~present": ok("lxc-sharenet~present", "0:0", "/", "", "lo ", "uts-shared\n"),
       "lxc-systemd": ok("lxc-systemd", "0:0", "/", "", after),
