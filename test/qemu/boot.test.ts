@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import { qemuPlugin } from "../../src/plugins/qemu/index.ts";
 import { parseUri } from "../../src/core/uri.ts";
 import { DomainState, LifecycleEventType } from "../../src/core/driver.ts";
-import { POLLIN, poll, read } from "../../src/ffi/libc.ts";
-import { buildInitramfs, hostKernel, kernelBootXml } from "./initramfs.ts";
+import { buildInitramfs, hostKernel, kernelBootXml, readUntil } from "./initramfs.ts";
 import { qemuPids } from "./qemu-procs.ts";
 
 const kernel = hostKernel();
@@ -17,27 +16,6 @@ const missing = !existsSync("/usr/bin/qemu-system-x86_64") ? "qemu-system-x86 no
 const kvm = existsSync("/dev/kvm");
 const root = mkdtempSync(join(tmpdir(), "bunvirt-qemu-boot-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** Read a console fd until `marker` shows up or time runs out. */
-async function readUntil(fd: number, marker: string, ms: number): Promise<string> {
-  let text = "";
-  const buf = new Uint8Array(4096);
-  const end = Date.now() + ms;
-  while (Date.now() < end && !text.includes(marker)) {
-    const fds = [{ fd, events: POLLIN }];
-    if (poll(fds, 0) > 0) {
-      let n = 0;
-      try {
-        n = read(fd, buf);
-      } catch {
-        break;
-      }
-      if (n <= 0) break;
-      text += new TextDecoder().decode(buf.subarray(0, n));
-    } else await Bun.sleep(20);
-  }
-  return text;
-}
 
 test.skipIf(!!missing)(`boots a kernel, reads the console marker, ends shut off ${missing}`, async () => {
   const initrd = join(root, "initrd.cpio");

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { qemuPlugin } from "../../src/plugins/qemu/index.ts";
 import { parseUri } from "../../src/core/uri.ts";
+import type { Connection, DomainRef } from "../../src/core/driver.ts";
 import { qemuPids } from "./qemu-procs.ts";
 
 const run = (...cmd: string[]) => {
@@ -19,6 +20,14 @@ const missing = !existsSync("/usr/bin/qemu-system-x86_64") ? "qemu-system-x86 no
 // A loop device needs root and /dev/loop-control; without them the block disk is left out.
 const loopOk = process.getuid?.() === 0 && existsSync("/dev/loop-control") && !!Bun.which("losetup");
 const dir = mkdtempSync(join(tmpdir(), "bunvirt-qemu-disks-"));
+
+/** What QEMU's query-block says of each device: [format, file, read-only] or undefined (empty). */
+async function blockDevices(conn: Connection, dom: DomainRef): Promise<Record<string, [string, string, boolean] | undefined>> {
+  const reply = JSON.parse(await (conn as any).qemuMonitorCommand(dom, '{"execute":"query-block"}')) as {
+    return: { qdev: string; inserted?: { file: string; ro: boolean; drv: string } }[];
+  };
+  return Object.fromEntries(reply.return.map((b) => [b.qdev, b.inserted && [b.inserted.drv, b.inserted.file, b.inserted.ro]]));
+}
 let loop = "";
 afterAll(() => {
   if (loop) run("losetup", "-d", loop);
@@ -47,10 +56,7 @@ test.skipIf(!!missing)(`file/block, raw/qcow2, virtio/ide/sata, cdrom read-only 
   const conn = await qemuPlugin().open(parseUri(`qemu:///embed?root=${dir}/root`));
   const dom = await conn.createXML(xml, 1);
   try {
-    const reply = JSON.parse(await (conn as any).qemuMonitorCommand(dom, '{"execute":"query-block"}')) as {
-      return: { qdev: string; inserted?: { file: string; ro: boolean; drv: string } }[];
-    };
-    const seen = Object.fromEntries(reply.return.map((b) => [b.qdev, b.inserted && [b.inserted.drv, b.inserted.file, b.inserted.ro]]));
+    const seen = await blockDevices(conn, dom);
     expect(seen).toEqual({
       "/machine/peripheral/virtio-disk0/virtio-backend": ["raw", raw, false],
       "ide0-0-0": ["qcow2", qcow, false],
@@ -77,10 +83,7 @@ test.skipIf(!!missing)(`q35: virtio qcow2 behind a root port, cdrom on the built
   const conn = await qemuPlugin().open(parseUri(`qemu:///embed?root=${dir}/root`));
   const dom = await conn.createXML(xml, 1);
   try {
-    const reply = JSON.parse(await (conn as any).qemuMonitorCommand(dom, '{"execute":"query-block"}')) as {
-      return: { qdev: string; inserted?: { file: string; ro: boolean; drv: string } }[];
-    };
-    expect(Object.fromEntries(reply.return.map((b) => [b.qdev, b.inserted && [b.inserted.drv, b.inserted.file, b.inserted.ro]]))).toEqual({
+    expect(await blockDevices(conn, dom)).toEqual({
       "/machine/peripheral/virtio-disk0/virtio-backend": ["qcow2", qcow, false],
       "sata0-0-1": ["raw", iso, true],
     });
@@ -124,10 +127,7 @@ test.skipIf(!!missing)(`virtio-scsi disk and cdrom, USB disk ${missing}`, async 
   const conn = await qemuPlugin().open(parseUri(`qemu:///embed?root=${dir}/root`));
   const dom = await conn.createXML(xml, 1);
   try {
-    const reply = JSON.parse(await (conn as any).qemuMonitorCommand(dom, '{"execute":"query-block"}')) as {
-      return: { qdev: string; inserted?: { file: string; ro: boolean; drv: string } }[];
-    };
-    expect(Object.fromEntries(reply.return.map((b) => [b.qdev, b.inserted && [b.inserted.drv, b.inserted.file, b.inserted.ro]]))).toEqual({
+    expect(await blockDevices(conn, dom)).toEqual({
       "scsi0-0-0-0": ["qcow2", qcow, false],
       "scsi0-0-0-1": ["raw", iso, true],
       // usb-storage carries its drive on an internal SCSI bus.

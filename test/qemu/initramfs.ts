@@ -1,5 +1,6 @@
 // A tiny initramfs for test guests: cpio "newc" written here, with busybox and an /init script.
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { POLLIN, poll, read } from "../../src/ffi/libc.ts";
 
 interface Entry {
   name: string;
@@ -90,3 +91,23 @@ export function kernelBootXml(name: string, initrd: string, type = "qemu"): stri
 </domain>`;
 }
 
+export const count = (s: string, m: string) => s.split(m).length - 1;
+
+/** Read a console fd until `marker` has shown up `times` times or time runs out. */
+export async function readUntil(fd: number, marker: string, ms: number, times = 1, text = ""): Promise<string> {
+  const buf = new Uint8Array(4096);
+  const end = Date.now() + ms;
+  while (Date.now() < end && count(text, marker) < times) {
+    if (poll([{ fd, events: POLLIN }], 0) > 0) {
+      let n = 0;
+      try {
+        n = read(fd, buf);
+      } catch {
+        break;
+      }
+      if (n <= 0) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    } else await Bun.sleep(20);
+  }
+  return text;
+}

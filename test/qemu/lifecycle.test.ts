@@ -10,8 +10,7 @@ import { qemuPlugin } from "../../src/plugins/qemu/index.ts";
 import { parseUri } from "../../src/core/uri.ts";
 import { DomainState, LifecycleEventType } from "../../src/core/driver.ts";
 import { EventDetail, Reason } from "../../src/core/domains.ts";
-import { POLLIN, poll, read } from "../../src/ffi/libc.ts";
-import { buildInitramfs, hostKernel, kernelBootXml } from "./initramfs.ts";
+import { buildInitramfs, count, hostKernel, kernelBootXml, readUntil } from "./initramfs.ts";
 import { qemuPids } from "./qemu-procs.ts";
 
 const kernel = hostKernel();
@@ -20,27 +19,6 @@ const root = mkdtempSync(join(tmpdir(), "bunvirt-qemu-life-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const uri = parseUri(`qemu:///embed?root=${root}`);
 const { STARTED, SUSPENDED, RESUMED, STOPPED, SHUTDOWN } = LifecycleEventType;
-
-const count = (s: string, m: string) => s.split(m).length - 1;
-
-/** Read a console fd until `marker` has shown up `times` times or time runs out. */
-async function readUntil(fd: number, marker: string, ms: number, times = 1, text = ""): Promise<string> {
-  const buf = new Uint8Array(4096);
-  const end = Date.now() + ms;
-  while (Date.now() < end && count(text, marker) < times) {
-    if (poll([{ fd, events: POLLIN }], 0) > 0) {
-      let n = 0;
-      try {
-        n = read(fd, buf);
-      } catch {
-        break;
-      }
-      if (n <= 0) break;
-      text += new TextDecoder().decode(buf.subarray(0, n));
-    } else await Bun.sleep(20);
-  }
-  return text;
-}
 
 /** Wait (bounded) until `cond` holds. */
 async function until(cond: () => boolean, ms: number): Promise<void> {
